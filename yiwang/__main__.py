@@ -1,0 +1,5 @@
+import sys
+
+from yiwang.cli import main
+
+sys.exit(main())

@@ -1,0 +1,66 @@
+"""The one API: ``/api/v1``. Mounts each module's router and turns every refusal into the one
+error envelope ``{"code", "message", "details"}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import django_auth
+
+from yiwang.kernel.api import router as kernel_router
+from yiwang.kernel.errors import DomainError, ErrorCode, status_envelope
+
+api = NinjaAPI(
+    title="Yiwang API",
+    version="1",
+    description="一网 digital-government platform. Every error answers with "
+    '`{"code", "message", "details"}`; messages follow Accept-Language (zh-hans, en).',
+    auth=django_auth,
+    urls_namespace="api",
+)
+
+api.add_router("/kernel/", kernel_router)
+
+
+def envelope(request: HttpRequest, status: int, code: str, message: Any,
+             details: dict[str, Any] | None = None) -> HttpResponse:
+    return api.create_response(
+        request, {"code": code, "message": str(message), "details": details or {}},
+        status=status,
+    )
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return envelope(request, exc.status, str(exc.code), exc.message, exc.details)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None,
+         "type": e.get("type"), "message": e.get("msg")}
+        for e in exc.errors
+    ]
+    return envelope(request, 422, ErrorCode.VALIDATION_ERROR, _("提交的数据有误,请检查后重试。"),
+                    {"errors": errors})
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return envelope(request, 401, ErrorCode.NOT_AUTHENTICATED, _("请先登录。"))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return envelope(request, 404, ErrorCode.NOT_FOUND, _("未找到该资源。"))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code, message = status_envelope(exc.status_code)
+    return envelope(request, exc.status_code, code, message)

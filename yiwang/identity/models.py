@@ -1,0 +1,33 @@
+"""Accounts. The unified-identity issue grows this into citizen and enterprise accounts with
+real-name verification and MFA; the foundation needs staff accounts only."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.kernel.fields import SensitiveField, SensitiveKind, mask
+
+
+class Account(AbstractUser):
+    """One account for one person. Personal identifiers are stored encrypted."""
+
+    display_name = SensitiveField(_("name"), kind=SensitiveKind.TEXT, blank=True)
+    mobile = SensitiveField(_("mobile number"), kind=SensitiveKind.MOBILE, blank=True)
+    id_number = SensitiveField(_("resident ID number"), kind=SensitiveKind.ID_NUMBER,
+                               blank=True)
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def masked_mobile(self) -> str:
+        return mask(self.mobile, SensitiveKind.MOBILE)
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask(self.id_number, SensitiveKind.ID_NUMBER)

@@ -1,0 +1,188 @@
+"""The append-only, hash-chained audit trail.
+
+Every state change calls :func:`record` inside its own transaction. Each row carries the hash
+of the row before it, so editing or deleting any row (even with raw SQL) breaks the chain at
+that point, and :func:`verify` names the first broken row.
+
+The chain hash is SM3 over the previous hash and the canonical JSON of the row's content.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from yiwang.kernel import context
+from yiwang.kernel.crypto import sm3_hex
+from yiwang.kernel.models import AuditChainHead, AuditEntry
+
+GENESIS_HASH = "0" * 64
+
+
+def _canonical(entry: AuditEntry) -> bytes:
+    content = {
+        "seq": entry.seq,
+        "created_at": entry.created_at.isoformat(timespec="microseconds"),
+        "actor_id": entry.actor_id,
+        "actor_label": entry.actor_label,
+        "action": entry.action,
+        "target_type": entry.target_type,
+        "target_id": entry.target_id,
+        "details": entry.details,
+        "request_id": entry.request_id,
+        "source_ip": entry.source_ip,
+    }
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=str).encode()
+
+
+def chain_hash(prev_hash: str, entry: AuditEntry) -> str:
+    return sm3_hex(prev_hash.encode() + b"\n" + _canonical(entry))
+
+
+def _normalise_details(details: dict[str, Any] | None) -> dict[str, Any]:
+    # Round-trip through JSON so what we hash is exactly what the database gives back.
+    return json.loads(json.dumps(details or {}, ensure_ascii=False, default=str))  # type: ignore[no-any-return]
+
+
+def _actor_fields(actor: Any) -> tuple[int | None, str]:
+    if actor is None:
+        return None, "system"
+    if isinstance(actor, str):
+        return None, actor[:150]
+    if getattr(actor, "is_authenticated", False):
+        return int(actor.pk), str(actor.get_username())[:150]
+    return None, "anonymous"
+
+
+def record(
+    action: str,
+    *,
+    actor: Any,
+    target: Any = None,
+    target_type: str = "",
+    target_id: str = "",
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one row to the audit trail in the caller's transaction.
+
+    ``actor`` is a user, a system label (``"system"``, ``"cli"``) or None. ``target`` is a
+    model instance (its label and pk are recorded) or given as ``target_type``/``target_id``.
+    """
+    if target is not None:
+        target_type = target._meta.label_lower
+        target_id = str(target.pk)
+    actor_id, actor_label = _actor_fields(actor)
+    ctx = context.current()
+    source_ip = ctx.source_ip
+    if source_ip is not None:
+        try:
+            ipaddress.ip_address(source_ip)
+        except ValueError:
+            source_ip = None
+    with transaction.atomic():
+        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            head = AuditChainHead.objects.create(pk=1, last_seq=0, last_hash=GENESIS_HASH)
+            head = AuditChainHead.objects.select_for_update().get(pk=1)
+        entry = AuditEntry(
+            seq=head.last_seq + 1,
+            created_at=timezone.now(),
+            actor_id=actor_id,
+            actor_label=actor_label,
+            action=action,
+            target_type=target_type,
+            target_id=str(target_id),
+            details=_normalise_details(details),
+            request_id=ctx.request_id,
+            source_ip=source_ip,
+            prev_hash=head.last_hash,
+        )
+        entry.hash = chain_hash(head.last_hash, entry)
+        entry.save()
+        AuditChainHead.objects.filter(pk=1).update(last_seq=entry.seq, last_hash=entry.hash)
+    return entry
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    broken_seq: int | None = None
+    reason: str = ""
+
+
+def _rows(batch: int = 5000) -> Iterator[AuditEntry]:
+    last = 0
+    while True:
+        chunk = list(AuditEntry.objects.filter(seq__gt=last).order_by("seq")[:batch])
+        if not chunk:
+            return
+        yield from chunk
+        last = chunk[-1].seq
+
+
+def verify() -> VerifyResult:
+    """Walk the whole chain; report the first row whose content, link or place is wrong."""
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    for entry in _rows():
+        if entry.seq != expected_seq:
+            return VerifyResult(False, checked, expected_seq,
+                                f"row #{expected_seq} is missing (next row is #{entry.seq})")
+        if entry.prev_hash != expected_prev:
+            return VerifyResult(False, checked, entry.seq,
+                                f"row #{entry.seq} does not link to the row before it")
+        if chain_hash(entry.prev_hash, entry) != entry.hash:
+            return VerifyResult(False, checked, entry.seq,
+                                f"row #{entry.seq} was changed after it was written")
+        expected_prev = entry.hash
+        expected_seq += 1
+        checked += 1
+    head = AuditChainHead.objects.filter(pk=1).first()
+    last_seq = head.last_seq if head else 0
+    last_hash = head.last_hash if head else GENESIS_HASH
+    if last_seq != checked or last_hash != expected_prev:
+        return VerifyResult(False, checked, checked + 1,
+                            f"the trail ends at row #{checked} but row #{last_seq} was written "
+                            f"(rows at the end were deleted)")
+    return VerifyResult(True, checked)
+
+
+def install_postgres_guard(schema_editor: Any) -> None:
+    """On PostgreSQL, a trigger refuses UPDATE and DELETE on the audit table."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(
+        """
+        CREATE OR REPLACE FUNCTION kernel_audit_append_only() RETURNS trigger AS $$
+        BEGIN
+            RAISE EXCEPTION 'the audit trail is append-only (% refused)', TG_OP
+                USING ERRCODE = 'insufficient_privilege';
+        END;
+        $$ LANGUAGE plpgsql;
+        DROP TRIGGER IF EXISTS kernel_audit_append_only ON kernel_auditentry;
+        CREATE TRIGGER kernel_audit_append_only
+            BEFORE UPDATE OR DELETE ON kernel_auditentry
+            FOR EACH ROW EXECUTE FUNCTION kernel_audit_append_only();
+        """
+    )
+
+
+def is_guarded() -> bool:
+    """Whether the database itself refuses changes to audit rows (PostgreSQL trigger)."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_trigger WHERE tgname = 'kernel_audit_append_only' "
+            "AND tgenabled <> 'D'"
+        )
+        return cursor.fetchone() is not None

@@ -1,0 +1,293 @@
+"""Persistence of the shared kernel: regions, departments, roles, audit trail, calendar
+overrides, the event outbox and stored files."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RegionLevel(models.TextChoices):
+    PROVINCE = "province", _("省")
+    CITY = "city", _("市")
+    COUNTY = "county", _("县")
+    TOWNSHIP = "township", _("乡")
+    VILLAGE = "village", _("村")
+
+
+#: Length of a statistical division code at each level (GB/T 2260 + the township and village
+#: extension of the National Bureau of Statistics).
+CODE_LENGTH: dict[str, int] = {
+    RegionLevel.PROVINCE: 2,
+    RegionLevel.CITY: 4,
+    RegionLevel.COUNTY: 6,
+    RegionLevel.TOWNSHIP: 9,
+    RegionLevel.VILLAGE: 12,
+}
+LEVEL_BY_LENGTH: dict[int, str] = {length: level for level, length in CODE_LENGTH.items()}
+
+
+class ScopedQuerySet(models.QuerySet[Any]):
+    """Adds ``for_user(user, action)``: the permission gate applied to this model's rows."""
+
+    region_field: ClassVar[str | None] = None
+    department_field: ClassVar[str | None] = None
+
+    def for_user(self, user: Any, action: str) -> ScopedQuerySet:
+        from yiwang.kernel.permissions import restrict
+
+        return restrict(self, user, action, region_field=self.region_field,
+                        department_field=self.department_field)
+
+
+class RegionQuerySet(ScopedQuerySet):
+    region_field = "code"
+
+
+class DepartmentQuerySet(ScopedQuerySet):
+    region_field = "region_id"
+    department_field = "pk"
+
+
+class Region(models.Model):
+    """An administrative division. The code is the significant prefix of the statistical
+    division code (2/4/6/9/12 digits), so a region's descendants are the codes it prefixes."""
+
+    code = models.CharField(_("code"), max_length=12, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=10, choices=RegionLevel.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        constraints: ClassVar[list[Any]] = [
+            models.CheckConstraint(
+                condition=(models.Q(level="province", parent__isnull=True)
+                           | (~models.Q(level="province") & models.Q(parent__isnull=False))),
+                name="region_parent_matches_level",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def full_code(self) -> str:
+        """The 12-digit form used by statistical tables (e.g. 420000000000)."""
+        return self.code.ljust(12, "0")
+
+    @property
+    def admin_code(self) -> str:
+        """The 6-digit administrative division code of GB/T 2260 (e.g. 420000)."""
+        return self.code[:6].ljust(6, "0")
+
+
+class Department(models.Model):
+    """A government body inside a region (e.g. 武汉市市场监督管理局)."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="departments")
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = DepartmentQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["region_id", "code"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    PLATFORM_ADMIN = "platform_admin", _("平台管理员")
+    DEPARTMENT_ADMIN = "department_admin", _("部门管理员")
+    WINDOW_CLERK = "window_clerk", _("窗口人员")
+    APPROVER = "approver", _("审批人员")
+    HOTLINE_AGENT = "hotline_agent", _("热线话务员")
+    DATA_OFFICER = "data_officer", _("数据专员")
+    AUDITOR = "auditor", _("审计员")
+
+
+class RoleAssignment(models.Model):
+    """A staff member holds a role in a region, optionally limited to one department."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(
+                fields=["user", "role", "region", "department"], name="role_assignment_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.role} @ {self.region_id}/{self.department_id or '*'}"
+
+
+class AppendOnlyQuerySet(models.QuerySet["AuditEntry"]):
+    """Audit rows are never changed through the ORM."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("the audit trail is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("the audit trail is append-only")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        raise PermissionError("the audit trail is append-only")
+
+
+class AuditEntry(models.Model):
+    """One row of the append-only, hash-chained audit trail.
+
+    ``hash`` = SM3(prev_hash || canonical JSON of the row's content); ``seq`` is gap-free.
+    """
+
+    seq = models.BigIntegerField(primary_key=True)
+    created_at = models.DateTimeField(db_index=True)
+    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=100, db_index=True)
+    target_type = models.CharField(max_length=100, blank=True)
+    target_id = models.CharField(max_length=100, blank=True, db_index=True)
+    details = models.JSONField(default=dict)
+    request_id = models.CharField(max_length=64, blank=True)
+    source_ip = models.GenericIPAddressField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["seq"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("the audit trail is append-only")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("the audit trail is append-only")
+
+
+class AuditChainHead(models.Model):
+    """The single row holding the chain's last sequence number and hash. Appending locks it,
+    so concurrent writers line up and the chain never forks."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+
+    def __str__(self) -> str:
+        return f"audit head #{self.last_seq}"
+
+
+class CalendarOverride(models.Model):
+    """A local correction of the national holiday calendar (e.g. a regional holiday, or a year
+    the calendar package does not know yet)."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("working day"))
+    reason = models.CharField(_("reason"), max_length=200)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["date"]
+        verbose_name = _("calendar override")
+        verbose_name_plural = _("calendar overrides")
+
+    def __str__(self) -> str:
+        return f"{self.date} {'work' if self.is_workday else 'rest'}"
+
+
+class OutboxEvent(models.Model):
+    """A domain event, stored in the transaction that caused it and delivered after commit."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    topic = models.CharField(max_length=100, db_index=True)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    delivered_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    relayed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["created_at"]
+        verbose_name = _("outbox event")
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.id}"
+
+
+class OutboxDelivery(models.Model):
+    """Marks that one handler has processed one event, so a redelivery skips it."""
+
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    handler = models.CharField(max_length=200)
+    delivered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(fields=["event", "handler"], name="outbox_delivery_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.handler} <- {self.event_id}"
+
+
+class StoredFile(models.Model):
+    """A file kept through the storage abstraction, addressed by id, checked by its hash."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    storage_path = models.CharField(max_length=500)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stored file")
+
+    def __str__(self) -> str:
+        return self.name

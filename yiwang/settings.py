@@ -1,0 +1,171 @@
+"""Django settings for Yiwang.
+
+Twelve-factor: every deployment knob is an environment variable with a safe default, read by
+the strict helpers in :mod:`yiwang.conf`. See docs/operations.md for the full list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import django_stubs_ext
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.conf import ConfigError, Env, data_dir, secret_file
+
+django_stubs_ext.monkeypatch()  # lets model fields be subscripted for type checking
+
+env = Env()
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = data_dir(env)
+
+SECRET_KEY = env.str("YIWANG_SECRET_KEY", "") or secret_file(DATA_DIR / "keys" / "secret_key")
+DEBUG = env.bool("YIWANG_DEBUG", False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
+
+# Optional services: absent by default, so one machine with nothing else running works.
+NATS_URL = env.url("NATS_URL", ("nats", "tls"))
+REDIS_URL = env.url("REDIS_URL", ("redis", "rediss", "unix"))
+
+# Node identity: this deployment's region code (the node id) and its key pair (generated).
+YIWANG_NODE_REGION = env.str("YIWANG_NODE_REGION", "42")
+if not YIWANG_NODE_REGION.isdigit() or len(YIWANG_NODE_REGION) not in {2, 4, 6, 9, 12}:
+    raise ConfigError(
+        "YIWANG_NODE_REGION",
+        f"expected a statistical division code of 2, 4, 6, 9 or 12 digits, got "
+        f"{YIWANG_NODE_REGION!r}",
+    )
+
+# Key for personal data at rest (SM4 + SM3-HMAC); hex, 96 characters. Else generated into
+# the data dir. Never stored in the database.
+YIWANG_PII_KEY = env.str("YIWANG_PII_KEY", "")
+
+# Uploaded files.
+YIWANG_UPLOAD_MAX_BYTES = env.int("YIWANG_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+YIWANG_UPLOAD_TYPES = env.list(
+    "YIWANG_UPLOAD_TYPES",
+    [
+        "application/pdf",
+        "image/jpeg",
+        "image/png",
+        "application/ofd",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ],
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ninja",
+    "yiwang.kernel",
+    "yiwang.identity",
+    "yiwang.portal",
+]
+
+MIDDLEWARE = [
+    "yiwang.kernel.middleware.RequestContextMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "yiwang.kernel.middleware.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "yiwang.kernel.middleware.ApiErrorEnvelopeMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "yiwang.urls"
+ASGI_APPLICATION = "yiwang.asgi.application"
+WSGI_APPLICATION = "yiwang.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.database("DATABASE_URL", DATA_DIR / "yiwang.sqlite3")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL for concurrent readers; IMMEDIATE so a writing transaction takes the write lock at
+    # its start (no lock-upgrade deadlocks, and the audit chain's read-then-append is safe).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "identity.Account"
+LOGIN_URL = "identity:staff-login"
+LOGIN_REDIRECT_URL = "portal:staff-home"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_ROOT = DATA_DIR / "files"
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env.bool("YIWANG_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("YIWANG_LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,17 @@
+"""Root URLs: pages, the API at /api/v1, health endpoints, the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from yiwang.api import api
+from yiwang.kernel import views as kernel_views
+
+urlpatterns = [
+    path("healthz", kernel_views.healthz, name="healthz"),
+    path("readyz", kernel_views.readyz, name="readyz"),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("yiwang.identity.urls")),
+    path("", include("yiwang.portal.urls")),
+]

@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class IdentityConfig(AppConfig):
     name = "yiwang.identity"
     label = "identity"
-    verbose_name = _("Identity")
+    verbose_name = _("统一身份")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yiwang.kernel.fields import SensitiveField, SensitiveKind, mask
 
@@ -12,14 +13,14 @@ from yiwang.kernel.fields import SensitiveField, SensitiveKind, mask
 class Account(AbstractUser):
     """One account for one person. Personal identifiers are stored encrypted."""
 
-    display_name = SensitiveField(_("name"), kind=SensitiveKind.TEXT, blank=True)
-    mobile = SensitiveField(_("mobile number"), kind=SensitiveKind.MOBILE, blank=True)
-    id_number = SensitiveField(_("resident ID number"), kind=SensitiveKind.ID_NUMBER,
+    display_name = SensitiveField(_("姓名"), kind=SensitiveKind.TEXT, blank=True)
+    mobile = SensitiveField(_("手机号码"), kind=SensitiveKind.MOBILE, blank=True)
+    id_number = SensitiveField(_("居民身份证号码"), kind=SensitiveKind.ID_NUMBER,
                                blank=True)
 
     class Meta(AbstractUser.Meta):
-        verbose_name = _("account")
-        verbose_name_plural = _("accounts")
+        verbose_name = _("账号")
+        verbose_name_plural = pgettext_lazy("plural", "账号")
 
     def __str__(self) -> str:
         return self.username

@@ -172,7 +172,8 @@ def install_postgres_guard(schema_editor: Any) -> None:
         CREATE TRIGGER kernel_audit_append_only
             BEFORE UPDATE OR DELETE ON kernel_auditentry
             FOR EACH ROW EXECUTE FUNCTION kernel_audit_append_only();
-        """
+        """,
+        params=None,
     )
 
 

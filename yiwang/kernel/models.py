@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RegionLevel(models.TextChoices):
@@ -57,9 +58,9 @@ class Region(models.Model):
     """An administrative division. The code is the significant prefix of the statistical
     division code (2/4/6/9/12 digits), so a region's descendants are the codes it prefixes."""
 
-    code = models.CharField(_("code"), max_length=12, primary_key=True)
-    name = models.CharField(_("name"), max_length=100)
-    level = models.CharField(_("level"), max_length=10, choices=RegionLevel.choices)
+    code = models.CharField(_("区划代码"), max_length=12, primary_key=True)
+    name = models.CharField(_("名称"), max_length=100)
+    level = models.CharField(_("层级"), max_length=10, choices=RegionLevel.choices)
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
@@ -68,8 +69,8 @@ class Region(models.Model):
 
     class Meta:
         ordering: ClassVar[list[str]] = ["code"]
-        verbose_name = _("region")
-        verbose_name_plural = _("regions")
+        verbose_name = _("行政区划")
+        verbose_name_plural = pgettext_lazy("plural", "行政区划")
         constraints: ClassVar[list[Any]] = [
             models.CheckConstraint(
                 condition=(models.Q(level="province", parent__isnull=True)
@@ -95,18 +96,18 @@ class Region(models.Model):
 class Department(models.Model):
     """A government body inside a region (e.g. 武汉市市场监督管理局)."""
 
-    code = models.CharField(_("code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    code = models.CharField(_("部门编码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="departments")
-    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
 
     objects = DepartmentQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["region_id", "code"]
-        verbose_name = _("department")
-        verbose_name_plural = _("departments")
+        verbose_name = _("部门")
+        verbose_name_plural = pgettext_lazy("plural", "部门")
 
     def __str__(self) -> str:
         return self.name
@@ -128,7 +129,7 @@ class RoleAssignment(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
     )
-    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -136,8 +137,8 @@ class RoleAssignment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("role assignment")
-        verbose_name_plural = _("role assignments")
+        verbose_name = _("角色分配")
+        verbose_name_plural = pgettext_lazy("plural", "角色分配")
         constraints: ClassVar[list[Any]] = [
             models.UniqueConstraint(
                 fields=["user", "role", "region", "department"], name="role_assignment_unique"
@@ -184,8 +185,8 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering: ClassVar[list[str]] = ["seq"]
-        verbose_name = _("audit entry")
-        verbose_name_plural = _("audit trail")
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计日志")
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
         ]
@@ -212,7 +213,7 @@ class AuditChainHead(models.Model):
     last_hash = models.CharField(max_length=64)
 
     class Meta:
-        verbose_name = _("audit chain head")
+        verbose_name = _("审计链头")
 
     def __str__(self) -> str:
         return f"audit head #{self.last_seq}"
@@ -222,14 +223,14 @@ class CalendarOverride(models.Model):
     """A local correction of the national holiday calendar (e.g. a regional holiday, or a year
     the calendar package does not know yet)."""
 
-    date = models.DateField(_("date"), unique=True)
-    is_workday = models.BooleanField(_("working day"))
-    reason = models.CharField(_("reason"), max_length=200)
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("是否工作日"))
+    reason = models.CharField(_("原因"), max_length=200)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["date"]
-        verbose_name = _("calendar override")
-        verbose_name_plural = _("calendar overrides")
+        verbose_name = _("日历调整")
+        verbose_name_plural = pgettext_lazy("plural", "日历调整")
 
     def __str__(self) -> str:
         return f"{self.date} {'work' if self.is_workday else 'rest'}"
@@ -249,7 +250,7 @@ class OutboxEvent(models.Model):
 
     class Meta:
         ordering: ClassVar[list[str]] = ["created_at"]
-        verbose_name = _("outbox event")
+        verbose_name = _("待发事件")
 
     def __str__(self) -> str:
         return f"{self.topic} {self.id}"
@@ -275,7 +276,7 @@ class StoredFile(models.Model):
     """A file kept through the storage abstraction, addressed by id, checked by its hash."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(_("file name"), max_length=255)
+    name = models.CharField(_("文件名"), max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64, db_index=True)
@@ -287,7 +288,7 @@ class StoredFile(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("stored file")
+        verbose_name = _("存储文件")
 
     def __str__(self) -> str:
         return self.name

@@ -29,7 +29,7 @@ _REGION_CODE = re.compile(r"^\d{2}(\d{2}(\d{2}(\d{3}(\d{3})?)?)?)?$")
 
 def validate_id_number(value: str) -> str:
     """Return the normalised (upper-case) resident ID number or raise."""
-    number = ric.compact(value or "")
+    number = re.sub(r"[\s-]", "", value or "").upper()
     if len(number) != 18 or not re.fullmatch(r"\d{17}[\dX]", number):
         raise DomainError(ErrorCode.ID_NUMBER_FORMAT,
                           _("身份证号码应为18位,前17位是数字,最后一位是数字或X。"))
@@ -89,12 +89,12 @@ def validate_region_code(value: str) -> str:
     code = (value or "").strip()
     if not code.isdigit() or len(code) not in {2, 4, 6, 9, 12}:
         raise DomainError(ErrorCode.REGION_CODE_FORMAT,
-                          _("行政区划代码应为2、4、6、9或12位数字。"), code=value)
+                          _("行政区划代码应为2、4、6、9或12位数字。"), value=value)
     if len(code) in {6, 12}:
         code = significant_region_code(code)
     if not _REGION_CODE.match(code) or code[:2] == "00":
         raise DomainError(ErrorCode.REGION_CODE_FORMAT,
-                          _("行政区划代码应为2、4、6、9或12位数字。"), code=value)
+                          _("行政区划代码应为2、4、6、9或12位数字。"), value=value)
     return code
 
 

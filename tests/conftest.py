@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import os
 import socket
-import tempfile
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-# Each test session gets its own data dir (keys, uploaded files) before settings load.
-os.environ.setdefault("YIWANG_DATA_DIR", tempfile.mkdtemp(prefix="yiwang-test-"))
-
-from tests.factories import (  # noqa: E402
+from tests.factories import (
     DepartmentFactory,
     RegionTree,
     StaffFactory,

@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from ninja import File, Query, Router
+from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -76,11 +76,6 @@ def list_regions(
     return regions
 
 
-@router.get("/regions/{code}", response={200: RegionOut, **ERRORS}, auth=None)
-def get_region(request: HttpRequest, code: str) -> Region:
-    return _region(code)
-
-
 @router.post("/regions/import", response={200: RegionImportOut, **ERRORS})
 def import_regions(request: HttpRequest, csv_file: File[UploadedFile]) -> Any:
     """Import regions from a CSV file, all or nothing (platform admins)."""
@@ -89,13 +84,18 @@ def import_regions(request: HttpRequest, csv_file: File[UploadedFile]) -> Any:
     return services.import_regions(csv_file.read(), actor=request.user)
 
 
+@router.get("/regions/{code}", response={200: RegionOut, **ERRORS}, auth=None)
+def get_region(request: HttpRequest, code: str) -> Region:
+    return _region(code)
+
+
 @router.get("/departments", response={200: list[DepartmentOut], **ERRORS}, auth=None)
 @paginate(LimitOffsetPagination)
 def list_departments(request: HttpRequest, region: str | None = None) -> Any:
     """Departments (public directory); ``region`` includes the departments below it."""
     departments = Department.objects.filter(is_active=True)
     if region:
-        departments = departments.filter(region_id__startswith=_region(region).code)
+        departments = departments.filter(region__code__startswith=_region(region).code)
     return departments
 
 
@@ -108,7 +108,7 @@ def create_department(request: HttpRequest, payload: DepartmentIn) -> Any:
         actor=request.user, code=payload.code, name=payload.name, region=region,
         credit_code=payload.credit_code,
     )
-    return 201, department
+    return Status(201, department)
 
 
 @router.post("/files", response={201: FileOut, **ERRORS})
@@ -116,7 +116,7 @@ def upload_file(request: HttpRequest, file: File[UploadedFile]) -> Any:
     """Keep an uploaded file (size and type limits; the type is read from the content)."""
     if not can(request.user, "kernel.upload_file"):
         raise _denied()
-    return 201, files.store_file(file, name=file.name or "file", actor=request.user)
+    return Status(201, files.store_file(file, name=file.name or "file", actor=request.user))
 
 
 @router.get("/files/{file_id}", response={200: FileOut, **ERRORS})

@@ -50,7 +50,7 @@ class RegionQuerySet(ScopedQuerySet):
 
 
 class DepartmentQuerySet(ScopedQuerySet):
-    region_field = "region_id"
+    region_field = "region__code"
     department_field = "pk"
 
 

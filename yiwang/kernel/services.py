@@ -71,6 +71,7 @@ def import_regions(source: RegionSource, *, actor: Any) -> RegionImport:
         errors.append({"line": line, "code": str(code), "message": message, **extra})
 
     parsed: dict[str, tuple[str, str, str | None]] = {}
+    line_of: dict[str, int] = {}
     for line, row in enumerate(rows, start=2):
         raw_code = (row.get("code") or "").strip()
         name = (row.get("name") or "").strip()
@@ -106,12 +107,13 @@ def import_regions(source: RegionSource, *, actor: Any) -> RegionImport:
                     % {"code": code, "parent": parent or "-"}, value=raw_code)
                 continue
         parsed[code] = (name, level, parent)
+        line_of[code] = line
 
     existing = dict(Region.objects.filter(code__in=[
         p for _n, _l, p in parsed.values() if p] + list(parsed)).values_list("code", "name"))
     for code, (_name, _level, parent) in parsed.items():
         if parent and parent not in parsed and parent not in existing:
-            bad(0, ErrorCode.REGION_PARENT_UNKNOWN,
+            bad(line_of[code], ErrorCode.REGION_PARENT_UNKNOWN,
                 _("代码 %(code)s 的上级 %(parent)s 不存在。") % {"code": code, "parent": parent},
                 value=code)
     if errors:

@@ -1,0 +1,81 @@
+"""Node identity, strict settings and the yiwang command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from yiwang.conf import ConfigError, Env, data_dir
+from yiwang.kernel.node import this_node, verify_signature
+
+
+def test_node_signs_and_keeps_its_key(settings: object) -> None:
+    node = this_node()
+    signature = node.sign(b"hello")
+    assert verify_signature(node.public_key_pem(), b"hello", signature)
+    assert not verify_signature(node.public_key_pem(), b"hullo", signature)
+    key_file = Path(os.environ["YIWANG_DATA_DIR"]) / "keys" / "node_ed25519.pem"
+    assert key_file.exists()
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.parametrize(("name", "value", "read"), [
+    ("YIWANG_DEBUG", "maybe", lambda e: e.bool("YIWANG_DEBUG", False)),
+    ("YIWANG_UPLOAD_MAX_BYTES", "lots", lambda e: e.int("YIWANG_UPLOAD_MAX_BYTES", 1)),
+    ("YIWANG_UPLOAD_MAX_BYTES", "0", lambda e: e.int("YIWANG_UPLOAD_MAX_BYTES", 1, minimum=1)),
+    ("NATS_URL", "localhost:4222", lambda e: e.url("NATS_URL", ("nats",))),
+    ("REDIS_URL", "http://x", lambda e: e.url("REDIS_URL", ("redis",))),
+    ("DATABASE_URL", "mysql://x/y", lambda e: e.database("DATABASE_URL", Path("/tmp/x"))),
+])
+def test_invalid_values_name_the_variable(name: str, value: str, read: object) -> None:
+    with pytest.raises(ConfigError, match=name):
+        read(Env({name: value}))  # type: ignore[operator]
+
+
+def test_defaults_and_valid_values() -> None:
+    env = Env({"YIWANG_DEBUG": "yes", "NATS_URL": "nats://127.0.0.1:4222"})
+    assert env.bool("YIWANG_DEBUG", False) is True
+    assert env.bool("OTHER", False) is False
+    assert env.url("NATS_URL", ("nats",)) == "nats://127.0.0.1:4222"
+    assert env.url("REDIS_URL", ("redis",)) is None
+    db = env.database("DATABASE_URL", Path("/tmp/y.sqlite3"))
+    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    pg = Env({"DATABASE_URL": "postgres://u@127.0.0.1:5432/yw"}).database("DATABASE_URL", Path())
+    assert pg["ENGINE"] == "django.db.backends.postgresql"
+    assert pg["NAME"] == "yw"
+
+
+def test_data_dir_that_cannot_be_created(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ConfigError, match="YIWANG_DATA_DIR"):
+        data_dir(Env({"YIWANG_DATA_DIR": str(blocker / "sub")}))
+
+
+def _yiwang(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **env}
+    return subprocess.run([sys.executable, "-m", "yiwang", *args], capture_output=True,
+                          text=True, env=full_env, timeout=120, check=False)
+
+
+def test_cli_stops_on_a_bad_value_naming_it(tmp_path: Path) -> None:
+    result = _yiwang("check", YIWANG_DEBUG="sometimes", YIWANG_DATA_DIR=str(tmp_path))
+    assert result.returncode == 2
+    assert "YIWANG_DEBUG" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_check_migrate_and_audit_verify(tmp_path: Path) -> None:
+    env = {"YIWANG_DATA_DIR": str(tmp_path), "DATABASE_URL": ""}
+    assert _yiwang("check", **env).returncode == 0
+    assert _yiwang("migrate", "--no-input", **env).returncode == 0
+    secret = (tmp_path / "keys" / "secret_key").read_text()
+    assert len(secret) >= 50
+    verify = _yiwang("audit", "verify", **env)
+    assert verify.returncode == 0, verify.stderr
+    assert verify.stdout.startswith("OK")
+    assert (tmp_path / "yiwang.sqlite3").exists()

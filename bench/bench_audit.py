@@ -60,8 +60,9 @@ def plain_model() -> type[models.Model]:
         "app_label": "bench",
         "db_table": PLAIN_TABLE,
         "apps": Apps(),
-        "indexes": [models.Index(fields=["target_type", "target_id"],
-                                 name="bench_plain_target_idx")],
+        "indexes": [
+            models.Index(fields=["target_type", "target_id"], name="bench_plain_target_idx")
+        ],
     }
     attrs["Meta"] = type("Meta", (), meta_attrs)
     return type("BenchAuditPlain", (models.Model,), attrs)
@@ -96,8 +97,10 @@ def plain_rows(actor: Account, count: int) -> Iterator[list[Any]]:
 def insert_sql() -> str:
     quote = connection.ops.quote_name
     columns = [f.column for f in AuditEntry._meta.local_fields]
-    return (f"INSERT INTO {quote(PLAIN_TABLE)} ({', '.join(quote(c) for c in columns)}) "
-            f"VALUES ({', '.join(['%s'] * len(columns))})")
+    return (
+        f"INSERT INTO {quote(PLAIN_TABLE)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
 
 
 def make_ours(actor: Account) -> Callable[[], None]:
@@ -106,8 +109,9 @@ def make_ours(actor: Account) -> Callable[[], None]:
     def ours() -> None:
         n = next(counter)
         with transaction.atomic():
-            audit.record(ACTION, actor=actor, target_type=TARGET_TYPE, target_id=str(n),
-                         details=details(n))
+            audit.record(
+                ACTION, actor=actor, target_type=TARGET_TYPE, target_id=str(n), details=details(n)
+            )
 
     return ours
 
@@ -152,8 +156,10 @@ def main() -> None:
     plain_written = plain.objects.count()
     check = audit.verify()
     if written != total or plain_written != total or not check.ok:
-        raise SystemExit(f"bench_audit: wrong outcome: {written} audit rows, {plain_written} "
-                         f"plain rows, expected {total}; verify: {check}")
+        raise SystemExit(
+            f"bench_audit: wrong outcome: {written} audit rows, {plain_written} "
+            f"plain rows, expected {total}; verify: {check}"
+        )
 
 
 if __name__ == "__main__":

@@ -126,8 +126,10 @@ class Result:
 
     @property
     def line(self) -> str:
-        return (f"{self.name}: ratio {self.ratio:.2f} "
-                f"(ours {_rate(self.ours)}/s, baseline {_rate(self.baseline)}/s)")
+        return (
+            f"{self.name}: ratio {self.ratio:.2f} "
+            f"(ours {_rate(self.ours)}/s, baseline {_rate(self.baseline)}/s)"
+        )
 
 
 def _rate(value: float) -> str:
@@ -186,8 +188,10 @@ def compare(
             base_rates.append(_time_round(baseline, ops_per_round))
             ours_rates.append(_time_round(ours, ops_per_round))
         if verbose:
-            log(f"bench: {name} round {i + 1}/{rounds}: ours {_rate(ours_rates[-1])}/s, "
-                f"baseline {_rate(base_rates[-1])}/s")
+            log(
+                f"bench: {name} round {i + 1}/{rounds}: ours {_rate(ours_rates[-1])}/s, "
+                f"baseline {_rate(base_rates[-1])}/s"
+            )
 
     ours_median = statistics.median(ours_rates)
     base_median = statistics.median(base_rates)

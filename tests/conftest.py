@@ -43,7 +43,9 @@ def regions(db: None) -> RegionTree:
 
 @pytest.fixture
 def owning_department(regions: RegionTree) -> Any:
-    return DepartmentFactory(code="420106-SCJG", name="武昌区市场监督管理局", region=regions.wuchang)
+    return DepartmentFactory(
+        code="420106-SCJG", name="武昌区市场监督管理局", region=regions.wuchang
+    )
 
 
 @pytest.fixture
@@ -74,8 +76,9 @@ def outsider(other_department: Any) -> Any:
 @pytest.fixture
 def admin(regions: RegionTree) -> Any:
     """The platform admin of the province."""
-    return StaffFactory(username="admin", role="platform_admin", region=regions.hubei,
-                        is_superuser=True)
+    return StaffFactory(
+        username="admin", role="platform_admin", region=regions.hubei, is_superuser=True
+    )
 
 
 @pytest.fixture

@@ -42,9 +42,13 @@ def build_region_tree() -> RegionTree:
     kernel.import_regions(REGION_CSV, actor="test")
     get = Region.objects.get
     return RegionTree(
-        hubei=get(code="42"), wuhan=get(code="4201"), wuchang=get(code="420106"),
-        township=get(code="420106001"), village=get(code="420106001001"),
-        yichang=get(code="4205"), xiling=get(code="420502"),
+        hubei=get(code="42"),
+        wuhan=get(code="4201"),
+        wuchang=get(code="420106"),
+        township=get(code="420106001"),
+        village=get(code="420106001001"),
+        yichang=get(code="4205"),
+        xiling=get(code="420502"),
     )
 
 
@@ -68,14 +72,17 @@ class AccountFactory(DjangoModelFactory[Account]):
     is_staff = False
 
 
-def StaffFactory(  # noqa: N802  (reads like a factory class at call sites)
-    *, username: str, role: str, department: Department | None = None,
-    region: Region | None = None, **fields: Any,
+def StaffFactory(
+    *,
+    username: str,
+    role: str,
+    department: Department | None = None,
+    region: Region | None = None,
+    **fields: Any,
 ) -> Account:
     """A staff account holding ``role`` in ``department`` (or across ``region``)."""
     account = AccountFactory(username=username, is_staff=True, **fields)
     scope = region or (department.region if department else None)
     assert scope is not None, "give a department or a region"
-    kernel.assign_role(actor="test", user=account, role=role, region=scope,
-                       department=department)
+    kernel.assign_role(actor="test", user=account, role=role, region=scope, department=department)
     return account

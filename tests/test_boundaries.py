@@ -8,13 +8,21 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "yiwang"
 #: Project-level files that wire modules together and may import them all.
-PROJECT_FILES = {"settings.py", "urls.py", "api.py", "asgi.py", "wsgi.py", "cli.py",
-                 "__main__.py", "conf.py", "__init__.py"}
+PROJECT_FILES = {
+    "settings.py",
+    "urls.py",
+    "api.py",
+    "asgi.py",
+    "wsgi.py",
+    "cli.py",
+    "__main__.py",
+    "conf.py",
+    "__init__.py",
+}
 
 
 def _modules() -> list[str]:
-    return sorted(p.name for p in PACKAGE.iterdir()
-                  if p.is_dir() and (p / "__init__.py").exists())
+    return sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists())
 
 
 def _imports(path: Path) -> list[str]:

@@ -26,10 +26,16 @@ api = NinjaAPI(
 api.add_router("/kernel/", kernel_router)
 
 
-def envelope(request: HttpRequest, status: int, code: str, message: Any,
-             details: dict[str, Any] | None = None) -> HttpResponse:
+def envelope(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: Any,
+    details: dict[str, Any] | None = None,
+) -> HttpResponse:
     return api.create_response(
-        request, {"code": code, "message": str(message), "details": details or {}},
+        request,
+        {"code": code, "message": str(message), "details": details or {}},
         status=status,
     )
 
@@ -42,12 +48,20 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [
-        {"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None,
-         "type": e.get("type"), "message": e.get("msg")}
+        {
+            "field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None,
+            "type": e.get("type"),
+            "message": e.get("msg"),
+        }
         for e in exc.errors
     ]
-    return envelope(request, 422, ErrorCode.VALIDATION_ERROR, _("提交的数据有误,请检查后重试。"),
-                    {"errors": errors})
+    return envelope(
+        request,
+        422,
+        ErrorCode.VALIDATION_ERROR,
+        _("提交的数据有误,请检查后重试。"),
+        {"errors": errors},
+    )
 
 
 @api.exception_handler(AuthenticationError)

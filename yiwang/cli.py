@@ -21,9 +21,8 @@ def main(argv: list[str] | None = None) -> int:
 
         django.setup()
     except ConfigError as exc:
-        print(f"yiwang: configuration error: {exc}", file=sys.stderr)  # noqa: T201
-        print("Fix the environment variable named above and start again.",  # noqa: T201
-              file=sys.stderr)
+        print(f"yiwang: configuration error: {exc}", file=sys.stderr)
+        print("Fix the environment variable named above and start again.", file=sys.stderr)
         return 2
     from django.core.management import execute_from_command_line
 

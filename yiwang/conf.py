@@ -33,10 +33,10 @@ class Env:
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self.environ = os.environ if environ is None else environ
 
-    def str(self, name: str, default: str) -> str:
+    def string(self, name: str, default: str) -> str:
         return self.environ.get(name, default)
 
-    def bool(self, name: str, default: bool) -> bool:
+    def boolean(self, name: str, default: bool) -> bool:
         raw = self.environ.get(name)
         if raw is None:
             return default
@@ -45,9 +45,11 @@ class Env:
             return True
         if value in _FALSE:
             return False
-        raise ConfigError(name, f"expected a boolean (1/0, true/false, yes/no, on/off), got {raw!r}")
+        raise ConfigError(
+            name, f"expected a boolean (1/0, true/false, yes/no, on/off), got {raw!r}"
+        )
 
-    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def integer(self, name: str, default: int, *, minimum: int | None = None) -> int:
         raw = self.environ.get(name)
         if raw is None or raw.strip() == "":
             return default
@@ -59,7 +61,7 @@ class Env:
             raise ConfigError(name, f"must be at least {minimum}, got {value}")
         return value
 
-    def list(self, name: str, default: list[str]) -> list[str]:
+    def strings(self, name: str, default: list[str]) -> list[str]:
         raw = self.environ.get(name)
         if raw is None:
             return list(default)
@@ -99,7 +101,7 @@ class Env:
 
 def data_dir(env: Env) -> Path:
     """The data directory: SQLite file, uploaded files, generated keys. Created if missing."""
-    raw = env.str("YIWANG_DATA_DIR", "./var")
+    raw = env.string("YIWANG_DATA_DIR", "./var")
     path = Path(raw).expanduser().resolve()
     try:
         path.mkdir(parents=True, exist_ok=True)

@@ -20,17 +20,17 @@ env = Env()
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = data_dir(env)
 
-SECRET_KEY = env.str("YIWANG_SECRET_KEY", "") or secret_file(DATA_DIR / "keys" / "secret_key")
-DEBUG = env.bool("YIWANG_DEBUG", False)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
+SECRET_KEY = env.string("YIWANG_SECRET_KEY", "") or secret_file(DATA_DIR / "keys" / "secret_key")
+DEBUG = env.boolean("YIWANG_DEBUG", False)
+ALLOWED_HOSTS = env.strings("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.strings("CSRF_TRUSTED_ORIGINS", [])
 
 # Optional services: absent by default, so one machine with nothing else running works.
 NATS_URL = env.url("NATS_URL", ("nats", "tls"))
 REDIS_URL = env.url("REDIS_URL", ("redis", "rediss", "unix"))
 
 # Node identity: this deployment's region code (the node id) and its key pair (generated).
-YIWANG_NODE_REGION = env.str("YIWANG_NODE_REGION", "42")
+YIWANG_NODE_REGION = env.string("YIWANG_NODE_REGION", "42")
 if not YIWANG_NODE_REGION.isdigit() or len(YIWANG_NODE_REGION) not in {2, 4, 6, 9, 12}:
     raise ConfigError(
         "YIWANG_NODE_REGION",
@@ -40,11 +40,11 @@ if not YIWANG_NODE_REGION.isdigit() or len(YIWANG_NODE_REGION) not in {2, 4, 6, 
 
 # Key for personal data at rest (SM4 + SM3-HMAC); hex, 96 characters. Else generated into
 # the data dir. Never stored in the database.
-YIWANG_PII_KEY = env.str("YIWANG_PII_KEY", "")
+YIWANG_PII_KEY = env.string("YIWANG_PII_KEY", "")
 
 # Uploaded files.
-YIWANG_UPLOAD_MAX_BYTES = env.int("YIWANG_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
-YIWANG_UPLOAD_TYPES = env.list(
+YIWANG_UPLOAD_MAX_BYTES = env.integer("YIWANG_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+YIWANG_UPLOAD_TYPES = env.strings(
     "YIWANG_UPLOAD_TYPES",
     [
         "application/pdf",
@@ -123,8 +123,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 8}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
@@ -149,7 +151,7 @@ STORAGES = {
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env.bool("YIWANG_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env.boolean("YIWANG_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -167,5 +169,5 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("YIWANG_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.string("YIWANG_LOG_LEVEL", "INFO")},
 }

@@ -26,6 +26,7 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
 
 # --- the envelope, for every kind of 4xx -------------------------------------------------
 
+
 def test_unknown_api_path_answers_with_the_envelope(client: Any) -> None:
     assert_error(client.get("/api/v1/no/such/thing"), 404, "not_found")
 
@@ -36,17 +37,20 @@ def test_wrong_method_answers_with_the_envelope(client: Any) -> None:
 
 
 def test_anonymous_write_is_401(client: Any, regions: Any) -> None:
-    response = client.post("/api/v1/kernel/departments", {"code": "X", "name": "X",
-                                                          "region_code": "42"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/kernel/departments",
+        {"code": "X", "name": "X", "region_code": "42"},
+        content_type="application/json",
+    )
     assert_error(response, 401, "not_authenticated")
     assert not Department.objects.filter(code="X").exists()
 
 
 def test_invalid_body_is_422_with_field_errors(client: Any, admin: Any) -> None:
     client.force_login(admin)
-    response = client.post("/api/v1/kernel/departments", {"name": ""},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/kernel/departments", {"name": ""}, content_type="application/json"
+    )
     body = assert_error(response, 422, "validation_error")
     fields = {e["field"] for e in body["details"]["errors"]}
     assert {"payload.code", "payload.name", "payload.region_code"} <= fields
@@ -76,14 +80,20 @@ def test_openapi_and_docs_are_served(client: Any) -> None:
 
 # --- regions ------------------------------------------------------------------------------
 
+
 def test_regions_are_public_and_browsable(client: Any, regions: Any) -> None:
     top = client.get("/api/v1/kernel/regions").json()
     assert [r["code"] for r in top["items"]] == ["42"]
     children = client.get("/api/v1/kernel/regions?parent=420000").json()
     assert {r["name"] for r in children["items"]} == {"武汉市", "宜昌市"}
     one = client.get("/api/v1/kernel/regions/420106").json()
-    assert one == {"code": "420106", "name": "武昌区", "level": "county", "parent_code": "4201",
-                   "full_code": "420106000000"}
+    assert one == {
+        "code": "420106",
+        "name": "武昌区",
+        "level": "county",
+        "parent_code": "4201",
+        "full_code": "420106000000",
+    }
 
 
 def test_unknown_and_malformed_region_codes(client: Any, regions: Any) -> None:
@@ -97,8 +107,10 @@ def _csv(text: str) -> SimpleUploadedFile:
 
 def test_region_import_by_platform_admin(client: Any, admin: Any) -> None:
     client.force_login(admin)
-    response = client.post("/api/v1/kernel/regions/import",
-                           {"csv_file": _csv("code,name\n4202,黄石市\n420202,黄石港区\n")})
+    response = client.post(
+        "/api/v1/kernel/regions/import",
+        {"csv_file": _csv("code,name\n4202,黄石市\n420202,黄石港区\n")},
+    )
     assert response.status_code == 200, response.content
     assert response.json() == {"created": 2, "updated": 0, "unchanged": 0}
     assert AuditEntry.objects.filter(action="kernel.regions_imported").exists()
@@ -106,8 +118,9 @@ def test_region_import_by_platform_admin(client: Any, admin: Any) -> None:
 
 def test_region_import_refused_for_a_clerk(client: Any, clerk: Any) -> None:
     client.force_login(clerk)
-    response = client.post("/api/v1/kernel/regions/import",
-                           {"csv_file": _csv("code,name\n4202,黄石市\n")})
+    response = client.post(
+        "/api/v1/kernel/regions/import", {"csv_file": _csv("code,name\n4202,黄石市\n")}
+    )
     assert_error(response, 403, "permission_denied")
     assert not Region.objects.filter(code="4202").exists()
 
@@ -115,9 +128,10 @@ def test_region_import_refused_for_a_clerk(client: Any, clerk: Any) -> None:
 def test_bad_region_import_lists_every_error_and_writes_nothing(client: Any, admin: Any) -> None:
     client.force_login(admin)
     before = Region.objects.count()
-    response = client.post("/api/v1/kernel/regions/import", {"csv_file": _csv(
-        "code,name\n4202,黄石市\n4299x,坏代码\n4202,重复\n439901,无上级\n"
-    )})
+    response = client.post(
+        "/api/v1/kernel/regions/import",
+        {"csv_file": _csv("code,name\n4202,黄石市\n4299x,坏代码\n4202,重复\n439901,无上级\n")},
+    )
     body = assert_error(response, 400, "region_code_format")
     codes = [e["code"] for e in body["details"]["errors"]]
     assert codes == ["region_code_format", "region_duplicate", "region_parent_unknown"]
@@ -126,11 +140,14 @@ def test_bad_region_import_lists_every_error_and_writes_nothing(client: Any, adm
 
 # --- departments --------------------------------------------------------------------------
 
+
 def test_admin_creates_a_department_and_it_is_audited(client: Any, admin: Any) -> None:
     client.force_login(admin)
-    response = client.post("/api/v1/kernel/departments",
-                           {"code": "4201-JYJ", "name": "武汉市教育局", "region_code": "420100"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/kernel/departments",
+        {"code": "4201-JYJ", "name": "武汉市教育局", "region_code": "420100"},
+        content_type="application/json",
+    )
     assert response.status_code == 201, response.content
     assert response.json()["region_code"] == "4201"
     department = Department.objects.get(code="4201-JYJ")
@@ -141,23 +158,28 @@ def test_admin_creates_a_department_and_it_is_audited(client: Any, admin: Any) -
 
 def test_clerk_cannot_create_a_department(client: Any, clerk: Any) -> None:
     client.force_login(clerk)
-    response = client.post("/api/v1/kernel/departments",
-                           {"code": "420106-X", "name": "某局", "region_code": "420106"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/kernel/departments",
+        {"code": "420106-X", "name": "某局", "region_code": "420106"},
+        content_type="application/json",
+    )
     assert_error(response, 403, "permission_denied")
     assert not Department.objects.filter(code="420106-X").exists()
 
 
 def test_duplicate_department_is_409(client: Any, admin: Any, owning_department: Any) -> None:
     client.force_login(admin)
-    response = client.post("/api/v1/kernel/departments",
-                           {"code": owning_department.code, "name": "又一个", "region_code": "42"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/kernel/departments",
+        {"code": owning_department.code, "name": "又一个", "region_code": "42"},
+        content_type="application/json",
+    )
     assert_error(response, 409, "department_duplicate")
 
 
-def test_departments_directory_filters_by_region(client: Any, owning_department: Any,
-                                                 other_department: Any) -> None:
+def test_departments_directory_filters_by_region(
+    client: Any, owning_department: Any, other_department: Any
+) -> None:
     items = client.get("/api/v1/kernel/departments?region=4201").json()["items"]
     assert [d["code"] for d in items] == ["420106-SCJG"]
 
@@ -171,8 +193,9 @@ def test_upload_keeps_the_file_with_its_hash(client: Any, clerk: Any, settings: 
     import hashlib
 
     client.force_login(clerk)
-    response = client.post("/api/v1/kernel/files",
-                           {"file": SimpleUploadedFile("申请表.pdf", PDF, "application/pdf")})
+    response = client.post(
+        "/api/v1/kernel/files", {"file": SimpleUploadedFile("申请表.pdf", PDF, "application/pdf")}
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["sha256"] == hashlib.sha256(PDF).hexdigest()
@@ -185,30 +208,37 @@ def test_upload_keeps_the_file_with_its_hash(client: Any, clerk: Any, settings: 
 
 def test_other_staff_cannot_see_the_file(client: Any, clerk: Any, outsider: Any) -> None:
     client.force_login(clerk)
-    file_id = client.post("/api/v1/kernel/files",
-                          {"file": SimpleUploadedFile("a.pdf", PDF)}).json()["id"]
+    file_id = client.post(
+        "/api/v1/kernel/files", {"file": SimpleUploadedFile("a.pdf", PDF)}
+    ).json()["id"]
     client.force_login(outsider)
     assert_error(client.get(f"/api/v1/kernel/files/{file_id}"), 404, "not_found")
 
 
-def test_oversized_upload_is_413_and_leaves_nothing(client: Any, clerk: Any,
-                                                   settings: Any) -> None:
+def test_oversized_upload_is_413_and_leaves_nothing(client: Any, clerk: Any, settings: Any) -> None:
     settings.YIWANG_UPLOAD_MAX_BYTES = 100
     client.force_login(clerk)
     response = client.post("/api/v1/kernel/files", {"file": SimpleUploadedFile("big.pdf", PDF)})
     body = assert_error(response, 413, "file_too_large")
     assert body["details"]["limit"] == 100
     assert not StoredFile.objects.exists()
-    assert not any(p.is_file() for p in settings.MEDIA_ROOT.rglob("*")) \
-        if settings.MEDIA_ROOT.exists() else True
+    assert (
+        not any(p.is_file() for p in settings.MEDIA_ROOT.rglob("*"))
+        if settings.MEDIA_ROOT.exists()
+        else True
+    )
 
 
-@pytest.mark.parametrize(("name", "content"), [
-    ("evil.pdf", b"MZ\x90\x00 a windows program"),
-    ("page.html", b"<html><script>alert(1)</script></html>"),
-])
-def test_disallowed_type_is_refused_whatever_its_name(client: Any, clerk: Any, name: str,
-                                                      content: bytes) -> None:
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("evil.pdf", b"MZ\x90\x00 a windows program"),
+        ("page.html", b"<html><script>alert(1)</script></html>"),
+    ],
+)
+def test_disallowed_type_is_refused_whatever_its_name(
+    client: Any, clerk: Any, name: str, content: bytes
+) -> None:
     client.force_login(clerk)
     response = client.post("/api/v1/kernel/files", {"file": SimpleUploadedFile(name, content)})
     assert_error(response, 400, "file_type_not_allowed")
@@ -230,6 +260,7 @@ def test_citizen_cannot_upload_through_the_staff_api(client: Any, citizen: Any) 
 
 # --- audit trail, validators, working days, node, me ---------------------------------------
 
+
 def test_auditor_reads_the_trail_newest_first(client: Any, auditor: Any) -> None:
     client.force_login(auditor)
     items = client.get("/api/v1/kernel/audit?limit=5").json()["items"]
@@ -248,14 +279,21 @@ def test_anonymous_cannot_read_the_trail(client: Any) -> None:
 
 
 def test_validate_endpoint(client: Any) -> None:
-    ok = client.post("/api/v1/kernel/validate/id-number", {"value": "11010519491231002x"},
-                     content_type="application/json")
+    ok = client.post(
+        "/api/v1/kernel/validate/id-number",
+        {"value": "11010519491231002x"},
+        content_type="application/json",
+    )
     assert ok.json() == {"valid": True, "normalized": "11010519491231002X"}
-    bad = client.post("/api/v1/kernel/validate/id-number", {"value": "110105194912310021"},
-                      content_type="application/json")
+    bad = client.post(
+        "/api/v1/kernel/validate/id-number",
+        {"value": "110105194912310021"},
+        content_type="application/json",
+    )
     assert_error(bad, 400, "id_number_checksum")
-    unknown = client.post("/api/v1/kernel/validate/passport", {"value": "x"},
-                          content_type="application/json")
+    unknown = client.post(
+        "/api/v1/kernel/validate/passport", {"value": "x"}, content_type="application/json"
+    )
     assert_error(unknown, 404, "not_found")
 
 
@@ -263,12 +301,19 @@ def test_working_days_endpoints(client: Any) -> None:
     due = client.get("/api/v1/kernel/working-days/add?start=2025-09-30&days=1").json()
     assert due["due"] == "2025-10-09"
     between = client.get(
-        "/api/v1/kernel/working-days/between?start=2026-03-02&end=2026-03-09").json()
+        "/api/v1/kernel/working-days/between?start=2026-03-02&end=2026-03-09"
+    ).json()
     assert between["working_days"] == 5
-    assert_error(client.get("/api/v1/kernel/working-days/add?start=2025-13-01&days=1"), 422,
-                 "validation_error")
-    assert_error(client.get("/api/v1/kernel/working-days/add?start=2025-01-01&days=-1"), 422,
-                 "validation_error")
+    assert_error(
+        client.get("/api/v1/kernel/working-days/add?start=2025-13-01&days=1"),
+        422,
+        "validation_error",
+    )
+    assert_error(
+        client.get("/api/v1/kernel/working-days/add?start=2025-01-01&days=-1"),
+        400,
+        "calendar_range",
+    )
 
 
 def test_node_identity(client: Any) -> None:

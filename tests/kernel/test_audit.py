@@ -16,8 +16,16 @@ pytestmark = pytest.mark.django_db
 
 
 def _write(n: int) -> list[AuditEntry]:
-    return [audit.record("test.thing_done", actor="system", target_type="test.thing",
-                         target_id=str(i), details={"n": i, "名称": "测试"}) for i in range(n)]
+    return [
+        audit.record(
+            "test.thing_done",
+            actor="system",
+            target_type="test.thing",
+            target_id=str(i),
+            details={"n": i, "名称": "测试"},
+        )
+        for i in range(n)
+    ]
 
 
 def _tamper(sql: str, params: list[Any]) -> None:
@@ -122,8 +130,10 @@ def test_rewritten_chain_is_detected_by_the_next_link() -> None:
     forged = AuditEntry.objects.get(seq=2)
     forged.action = "test.forged"
     new_hash = audit.chain_hash(entries[0].hash, forged)
-    _tamper("UPDATE kernel_auditentry SET action = %s, hash = %s WHERE seq = %s",
-            ["test.forged", new_hash, 2])
+    _tamper(
+        "UPDATE kernel_auditentry SET action = %s, hash = %s WHERE seq = %s",
+        ["test.forged", new_hash, 2],
+    )
     assert audit.verify().broken_seq == 3
 
 
@@ -142,10 +152,15 @@ def test_postgres_trigger_refuses_update_and_delete() -> None:
 
     _write(2)
     assert audit.is_guarded()
-    for sql in ("UPDATE kernel_auditentry SET action = 'x' WHERE seq = 1",
-                "DELETE FROM kernel_auditentry WHERE seq = 1"):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
-                connection.cursor() as cursor:
+    for sql in (
+        "UPDATE kernel_auditentry SET action = 'x' WHERE seq = 1",
+        "DELETE FROM kernel_auditentry WHERE seq = 1",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
             cursor.execute(sql)
     assert AuditEntry.objects.count() == 2
     assert audit.verify().ok

@@ -12,14 +12,39 @@ from yiwang.kernel.calendar import WorkingCalendar
 D = dt.date
 
 # Published by the General Office of the State Council (国务院办公厅).
-HOLIDAYS_2025 = [D(2025, 1, 1), D(2025, 1, 28), D(2025, 2, 4), D(2025, 4, 4), D(2025, 5, 5),
-                 D(2025, 5, 31), D(2025, 6, 2), D(2025, 10, 1), D(2025, 10, 8)]
+HOLIDAYS_2025 = [
+    D(2025, 1, 1),
+    D(2025, 1, 28),
+    D(2025, 2, 4),
+    D(2025, 4, 4),
+    D(2025, 5, 5),
+    D(2025, 5, 31),
+    D(2025, 6, 2),
+    D(2025, 10, 1),
+    D(2025, 10, 8),
+]
 MAKEUP_2025 = [D(2025, 1, 26), D(2025, 2, 8), D(2025, 4, 27), D(2025, 9, 28), D(2025, 10, 11)]
-HOLIDAYS_2026 = [D(2026, 1, 1), D(2026, 1, 2), D(2026, 2, 16), D(2026, 2, 23), D(2026, 4, 6),
-                 D(2026, 5, 1), D(2026, 5, 5), D(2026, 6, 19), D(2026, 9, 25), D(2026, 10, 1),
-                 D(2026, 10, 7)]
-MAKEUP_2026 = [D(2026, 1, 4), D(2026, 2, 14), D(2026, 2, 28), D(2026, 5, 9), D(2026, 9, 20),
-               D(2026, 10, 10)]
+HOLIDAYS_2026 = [
+    D(2026, 1, 1),
+    D(2026, 1, 2),
+    D(2026, 2, 16),
+    D(2026, 2, 23),
+    D(2026, 4, 6),
+    D(2026, 5, 1),
+    D(2026, 5, 5),
+    D(2026, 6, 19),
+    D(2026, 9, 25),
+    D(2026, 10, 1),
+    D(2026, 10, 7),
+]
+MAKEUP_2026 = [
+    D(2026, 1, 4),
+    D(2026, 2, 14),
+    D(2026, 2, 28),
+    D(2026, 5, 9),
+    D(2026, 9, 20),
+    D(2026, 10, 10),
+]
 
 cal = WorkingCalendar(overrides={})
 
@@ -73,8 +98,9 @@ def test_between_inverts_add() -> None:
 
 @pytest.mark.django_db
 def test_override_turns_a_day_into_a_holiday() -> None:
-    services.set_calendar_override(actor="test", date=D(2026, 3, 3), is_workday=False,
-                                   reason="地方性假日")
+    services.set_calendar_override(
+        actor="test", date=D(2026, 3, 3), is_workday=False, reason="地方性假日"
+    )
     assert not calendar.is_workday(D(2026, 3, 3))
     assert calendar.add_working_days(D(2026, 3, 2), 1) == D(2026, 3, 4)
 

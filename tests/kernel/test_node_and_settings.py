@@ -23,14 +23,21 @@ def test_node_signs_and_keeps_its_key(settings: object) -> None:
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
 
 
-@pytest.mark.parametrize(("name", "value", "read"), [
-    ("YIWANG_DEBUG", "maybe", lambda e: e.bool("YIWANG_DEBUG", False)),
-    ("YIWANG_UPLOAD_MAX_BYTES", "lots", lambda e: e.int("YIWANG_UPLOAD_MAX_BYTES", 1)),
-    ("YIWANG_UPLOAD_MAX_BYTES", "0", lambda e: e.int("YIWANG_UPLOAD_MAX_BYTES", 1, minimum=1)),
-    ("NATS_URL", "localhost:4222", lambda e: e.url("NATS_URL", ("nats",))),
-    ("REDIS_URL", "http://x", lambda e: e.url("REDIS_URL", ("redis",))),
-    ("DATABASE_URL", "mysql://x/y", lambda e: e.database("DATABASE_URL", Path("/tmp/x"))),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "read"),
+    [
+        ("YIWANG_DEBUG", "maybe", lambda e: e.boolean("YIWANG_DEBUG", False)),
+        ("YIWANG_UPLOAD_MAX_BYTES", "lots", lambda e: e.integer("YIWANG_UPLOAD_MAX_BYTES", 1)),
+        (
+            "YIWANG_UPLOAD_MAX_BYTES",
+            "0",
+            lambda e: e.integer("YIWANG_UPLOAD_MAX_BYTES", 1, minimum=1),
+        ),
+        ("NATS_URL", "localhost:4222", lambda e: e.url("NATS_URL", ("nats",))),
+        ("REDIS_URL", "http://x", lambda e: e.url("REDIS_URL", ("redis",))),
+        ("DATABASE_URL", "mysql://x/y", lambda e: e.database("DATABASE_URL", Path("/tmp/x"))),
+    ],
+)
 def test_invalid_values_name_the_variable(name: str, value: str, read: object) -> None:
     with pytest.raises(ConfigError, match=name):
         read(Env({name: value}))  # type: ignore[operator]
@@ -38,8 +45,8 @@ def test_invalid_values_name_the_variable(name: str, value: str, read: object) -
 
 def test_defaults_and_valid_values() -> None:
     env = Env({"YIWANG_DEBUG": "yes", "NATS_URL": "nats://127.0.0.1:4222"})
-    assert env.bool("YIWANG_DEBUG", False) is True
-    assert env.bool("OTHER", False) is False
+    assert env.boolean("YIWANG_DEBUG", False) is True
+    assert env.boolean("OTHER", False) is False
     assert env.url("NATS_URL", ("nats",)) == "nats://127.0.0.1:4222"
     assert env.url("REDIS_URL", ("redis",)) is None
     db = env.database("DATABASE_URL", Path("/tmp/y.sqlite3"))
@@ -58,8 +65,14 @@ def test_data_dir_that_cannot_be_created(tmp_path: Path) -> None:
 
 def _yiwang(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **env}
-    return subprocess.run([sys.executable, "-m", "yiwang", *args], capture_output=True,
-                          text=True, env=full_env, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "yiwang", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_cli_stops_on_a_bad_value_naming_it(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ def _dump_database() -> str:
     parts: list[str] = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
             parts.extend(repr(row) for row in cursor.fetchall())
     return "\n".join(parts)
 
@@ -82,13 +82,16 @@ def test_keys_come_from_the_environment_when_given(settings: object) -> None:
         crypto.PiiKeys.from_hex("not hex", "YIWANG_PII_KEY")
 
 
-@pytest.mark.parametrize(("value", "kind", "masked"), [
-    (ID_NUMBER, SensitiveKind.ID_NUMBER, "1101**********002X"),
-    ("420106199001011234", SensitiveKind.ID_NUMBER, "4201**********1234"),
-    (MOBILE, SensitiveKind.MOBILE, "139****4321"),
-    ("张三", SensitiveKind.TEXT, "张*"),
-    ("欧阳修文", SensitiveKind.TEXT, "欧**文"),
-    ("", SensitiveKind.TEXT, ""),
-])
+@pytest.mark.parametrize(
+    ("value", "kind", "masked"),
+    [
+        (ID_NUMBER, SensitiveKind.ID_NUMBER, "1101**********002X"),
+        ("420106199001011234", SensitiveKind.ID_NUMBER, "4201**********1234"),
+        (MOBILE, SensitiveKind.MOBILE, "139****4321"),
+        ("张三", SensitiveKind.TEXT, "张*"),
+        ("欧阳修文", SensitiveKind.TEXT, "欧**文"),
+        ("", SensitiveKind.TEXT, ""),
+    ],
+)
 def test_masking(value: str, kind: SensitiveKind, masked: str) -> None:
     assert mask(value, kind) == masked

@@ -42,15 +42,18 @@ def test_parents_may_come_later_in_the_file_or_already_exist() -> None:
     assert Region.objects.get(code="420107").parent_id == "4201"
 
 
-@pytest.mark.parametrize(("csv_text", "codes"), [
-    ("code,name\n42,湖北省\n4299,无\n429901,有\n4298x,坏\n", ["region_code_format"]),
-    ("code,name\n42,湖北省\n42,湖北\n", ["region_duplicate"]),
-    ("code,name\n430102,芙蓉区\n", ["region_parent_unknown"]),
-    ("code,name,level\n42,湖北省,city\n", ["region_level_mismatch"]),
-    ("code,name,parent_code\n42,湖北省,\n4201,武汉市,43\n", ["region_parent_mismatch"]),
-    ("code,name\n42,\n", ["region_csv_malformed"]),
-    ("id,title\n42,湖北省\n", ["region_csv_malformed"]),
-])
+@pytest.mark.parametrize(
+    ("csv_text", "codes"),
+    [
+        ("code,name\n42,湖北省\n4299,无\n429901,有\n4298x,坏\n", ["region_code_format"]),
+        ("code,name\n42,湖北省\n42,湖北\n", ["region_duplicate"]),
+        ("code,name\n430102,芙蓉区\n", ["region_parent_unknown"]),
+        ("code,name,level\n42,湖北省,city\n", ["region_level_mismatch"]),
+        ("code,name,parent_code\n42,湖北省,\n4201,武汉市,43\n", ["region_parent_mismatch"]),
+        ("code,name\n42,\n", ["region_csv_malformed"]),
+        ("id,title\n42,湖北省\n", ["region_csv_malformed"]),
+    ],
+)
 def test_malformed_files_are_refused_whole(csv_text: str, codes: list[str]) -> None:
     with pytest.raises(ImportRefused) as info:
         services.import_regions(csv_text, actor="test")

@@ -31,15 +31,18 @@ def test_valid_id_number_is_normalised() -> None:
     assert validate_id_number(" 110105 19491231 002X ") == VALID_ID
 
 
-@pytest.mark.parametrize(("value", "code"), [
-    ("", "id_number_format"),
-    ("1101051949123100", "id_number_format"),
-    ("11010519491231002A", "id_number_format"),
-    ("110105194912310021", "id_number_checksum"),
-    ("110105194913310025", "id_number_birth_date"),
-    ("110105299901010011", "id_number_birth_date"),
-    ("99010519491231002" + ric.calc_check_digit("99010519491231002?"), "id_number_region"),
-])
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("", "id_number_format"),
+        ("1101051949123100", "id_number_format"),
+        ("11010519491231002A", "id_number_format"),
+        ("110105194912310021", "id_number_checksum"),
+        ("110105194913310025", "id_number_birth_date"),
+        ("110105299901010011", "id_number_birth_date"),
+        ("99010519491231002" + ric.calc_check_digit("99010519491231002?"), "id_number_region"),
+    ],
+)
 def test_bad_id_numbers_have_their_own_codes(value: str, code: str) -> None:
     assert _code_of(validate_id_number, value) == code
 
@@ -74,11 +77,20 @@ def test_mobile_refuses_the_rest(value: str) -> None:
     assert _code_of(validate_mobile, value) == "mobile_format"
 
 
-@pytest.mark.parametrize(("value", "code"), [
-    ("42", "42"), ("4201", "4201"), ("420106", "420106"), ("420000", "42"),
-    ("420100", "4201"), ("420106001", "420106001"), ("420106001001", "420106001001"),
-    ("420106000000", "420106"), ("420000000000", "42"),
-])
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("42", "42"),
+        ("4201", "4201"),
+        ("420106", "420106"),
+        ("420000", "42"),
+        ("420100", "4201"),
+        ("420106001", "420106001"),
+        ("420106001001", "420106001001"),
+        ("420106000000", "420106"),
+        ("420000000000", "42"),
+    ],
+)
 def test_region_codes_normalise(value: str, code: str) -> None:
     assert validate_region_code(value) == code
 

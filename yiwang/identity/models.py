@@ -15,10 +15,9 @@ class Account(AbstractUser):
 
     display_name = SensitiveField(_("姓名"), kind=SensitiveKind.TEXT, blank=True)
     mobile = SensitiveField(_("手机号码"), kind=SensitiveKind.MOBILE, blank=True)
-    id_number = SensitiveField(_("居民身份证号码"), kind=SensitiveKind.ID_NUMBER,
-                               blank=True)
+    id_number = SensitiveField(_("居民身份证号码"), kind=SensitiveKind.ID_NUMBER, blank=True)
 
-    class Meta(AbstractUser.Meta):
+    class Meta:
         verbose_name = _("账号")
         verbose_name_plural = pgettext_lazy("plural", "账号")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -30,11 +30,11 @@ class StaffLoginView(auth_views.LoginView):
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
-        services.record_login(form.get_user())  # type: ignore[arg-type]
+        services.record_login(form.get_user())
         return response
 
 
 @require_POST
-def staff_logout(request: HttpRequest) -> HttpResponse:
+def staff_logout(request: HttpRequest) -> HttpResponseBase:
     services.record_logout(request.user)
     return auth_views.LogoutView.as_view(next_page="portal:home")(request)

@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from ninja import File, Query, Router, Status
+from ninja import File, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -36,8 +36,15 @@ from yiwang.kernel.schemas import (
 )
 
 router = Router(tags=["kernel"])
-ERRORS: dict[int, type[ErrorOut]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
-                                     409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
+ERRORS: dict[int, type[ErrorOut]] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    413: ErrorOut,
+    422: ErrorOut,
+}
 
 
 def _not_found() -> DomainError:
@@ -50,17 +57,20 @@ def _denied() -> DomainError:
 
 def _region(code: str) -> Region:
     normalized = validators.validate_region_code(code)
-    region = Region.objects.filter(code=normalized).first()
+    region: Region | None = Region.objects.filter(code=normalized).first()
     if region is None:
-        raise DomainError(ErrorCode.REGION_UNKNOWN, _("行政区划 %(code)s 不存在。") % {"code": code},
-                          status=404)
+        raise DomainError(
+            ErrorCode.REGION_UNKNOWN, _("行政区划 %(code)s 不存在。") % {"code": code}, status=404
+        )
     return region
 
 
 @router.get("/regions", response={200: list[RegionOut], **ERRORS}, auth=None)
 @paginate(LimitOffsetPagination)
 def list_regions(
-    request: HttpRequest, parent: str | None = None, level: str | None = None,
+    request: HttpRequest,
+    parent: str | None = None,
+    level: str | None = None,
     q: str | None = None,
 ) -> Any:
     """Regions (public). ``parent`` lists a region's children; ``q`` matches names."""
@@ -105,7 +115,10 @@ def create_department(request: HttpRequest, payload: DepartmentIn) -> Any:
     if not can(request.user, "kernel.manage_department", region=region):
         raise _denied()
     department = services.create_department(
-        actor=request.user, code=payload.code, name=payload.name, region=region,
+        actor=request.user,
+        code=payload.code,
+        name=payload.name,
+        region=region,
         credit_code=payload.credit_code,
     )
     return Status(201, department)
@@ -128,7 +141,9 @@ def get_file(request: HttpRequest, file_id: uuid.UUID) -> Any:
 @router.get("/audit", response={200: list[AuditEntryOut], **ERRORS})
 @paginate(LimitOffsetPagination)
 def list_audit(
-    request: HttpRequest, action: str | None = None, target_type: str | None = None,
+    request: HttpRequest,
+    action: str | None = None,
+    target_type: str | None = None,
     target_id: str | None = None,
 ) -> Any:
     """The audit trail, newest first (platform admins and auditors)."""
@@ -162,10 +177,10 @@ def validate(request: HttpRequest, kind: str, payload: ValidateIn) -> Any:
 
 
 @router.get("/working-days/add", response={200: WorkingDaysAddOut, **ERRORS}, auth=None)
-def add_working_days(
-    request: HttpRequest, start: dt.date, days: int = Query(..., ge=0, le=3650)
-) -> Any:
+def add_working_days(request: HttpRequest, start: dt.date, days: int) -> Any:
     """The ``days``-th working day after ``start`` (the start day is not counted)."""
+    if not 0 <= days <= 3650:
+        raise DomainError(ErrorCode.CALENDAR_RANGE, _("工作日天数应在0到3650之间。"))
     return {"start": start, "days": days, "due": calendar.add_working_days(start, days)}
 
 
@@ -174,8 +189,7 @@ def working_days_between(request: HttpRequest, start: dt.date, end: dt.date) -> 
     """Working days in (start, end]."""
     if abs((end - start).days) > 3650 * 2:
         raise DomainError(ErrorCode.CALENDAR_RANGE, _("日期范围不能超过二十年。"))
-    return {"start": start, "end": end,
-            "working_days": calendar.working_days_between(start, end)}
+    return {"start": start, "end": end, "working_days": calendar.working_days_between(start, end)}
 
 
 @router.get("/node", response={200: NodeOut}, auth=None)
@@ -192,6 +206,10 @@ def me(request: HttpRequest) -> Any:
         RoleOut(role=a.role, region_code=a.region_id, department_id=a.department_id)
         for a in RoleAssignment.objects.filter(user=user)
     ]
-    return {"id": user.pk, "username": user.username, "is_staff": user.is_staff,
-            "mobile": user.masked_mobile, "roles": roles}
-
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "is_staff": user.is_staff,
+        "mobile": user.masked_mobile,
+        "roles": roles,
+    }

@@ -38,8 +38,9 @@ def _canonical(entry: AuditEntry) -> bytes:
         "request_id": entry.request_id,
         "source_ip": entry.source_ip,
     }
-    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      default=str).encode()
+    return json.dumps(
+        content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    ).encode()
 
 
 def chain_hash(prev_hash: str, entry: AuditEntry) -> str:
@@ -135,14 +136,20 @@ def verify() -> VerifyResult:
     checked = 0
     for entry in _rows():
         if entry.seq != expected_seq:
-            return VerifyResult(False, checked, expected_seq,
-                                f"row #{expected_seq} is missing (next row is #{entry.seq})")
+            return VerifyResult(
+                False,
+                checked,
+                expected_seq,
+                f"row #{expected_seq} is missing (next row is #{entry.seq})",
+            )
         if entry.prev_hash != expected_prev:
-            return VerifyResult(False, checked, entry.seq,
-                                f"row #{entry.seq} does not link to the row before it")
+            return VerifyResult(
+                False, checked, entry.seq, f"row #{entry.seq} does not link to the row before it"
+            )
         if chain_hash(entry.prev_hash, entry) != entry.hash:
-            return VerifyResult(False, checked, entry.seq,
-                                f"row #{entry.seq} was changed after it was written")
+            return VerifyResult(
+                False, checked, entry.seq, f"row #{entry.seq} was changed after it was written"
+            )
         expected_prev = entry.hash
         expected_seq += 1
         checked += 1
@@ -150,9 +157,13 @@ def verify() -> VerifyResult:
     last_seq = head.last_seq if head else 0
     last_hash = head.last_hash if head else GENESIS_HASH
     if last_seq != checked or last_hash != expected_prev:
-        return VerifyResult(False, checked, checked + 1,
-                            f"the trail ends at row #{checked} but row #{last_seq} was written "
-                            f"(rows at the end were deleted)")
+        return VerifyResult(
+            False,
+            checked,
+            checked + 1,
+            f"the trail ends at row #{checked} but row #{last_seq} was written "
+            f"(rows at the end were deleted)",
+        )
     return VerifyResult(True, checked)
 
 

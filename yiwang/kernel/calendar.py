@@ -38,8 +38,10 @@ class WorkingCalendar:
     """A snapshot of the calendar: national schedule plus the overrides read once."""
 
     def __init__(self, overrides: dict[dt.date, bool] | None = None) -> None:
-        self.overrides = overrides if overrides is not None else dict(
-            CalendarOverride.objects.values_list("date", "is_workday")
+        self.overrides = (
+            overrides
+            if overrides is not None
+            else dict(CalendarOverride.objects.values_list("date", "is_workday"))
         )
 
     def is_workday(self, day: dt.date) -> bool:

@@ -6,8 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Tags, register
-from django.core.checks import Error, Warning  # noqa: A004
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from yiwang.kernel.calendar import known_years
 
@@ -19,12 +18,14 @@ def calendar_covers_next_year(app_configs: Any = None, **kwargs: Any) -> list[Ch
     needed = today.year + 1 if today.month == 12 else today.year
     if needed in known_years():
         return []
-    return [Warning(
-        f"The holiday schedule for {needed} is not installed; working days in {needed} will "
-        "count weekdays only.",
-        hint="Upgrade the chinesecalendar package, or add CalendarOverride rows for that year.",
-        id="yiwang.W001",
-    )]
+    return [
+        Warning(
+            f"The holiday schedule for {needed} is not installed; working days in {needed} will "
+            "count weekdays only.",
+            hint="Upgrade the chinesecalendar package, or add CalendarOverride rows for that year.",
+            id="yiwang.W001",
+        )
+    ]
 
 
 @register(Tags.security, deploy=True)

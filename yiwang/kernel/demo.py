@@ -32,7 +32,8 @@ def load(actor: Any, say: Any) -> None:
     created = 0
     for code, name, region_code in DEPARTMENTS:
         if not Department.objects.filter(code=code).exists():
-            services.create_department(actor=actor, code=code, name=name,
-                                       region=Region.objects.get(code=region_code))
+            services.create_department(
+                actor=actor, code=code, name=name, region=Region.objects.get(code=region_code)
+            )
             created += 1
     say(f"departments: {created} created, {len(DEPARTMENTS) - created} kept")

@@ -59,8 +59,9 @@ class BlindIndexField(models.CharField[str, str]):
 class SensitiveField(models.TextField[str, str]):
     """A text field stored encrypted (SM4-GCM) with a blind index beside it."""
 
-    def __init__(self, *args: Any, kind: SensitiveKind | str = SensitiveKind.TEXT,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, kind: SensitiveKind | str = SensitiveKind.TEXT, **kwargs: Any
+    ) -> None:
         self.kind = SensitiveKind(kind)
         super().__init__(*args, **kwargs)
 
@@ -109,5 +110,6 @@ class SensitiveField(models.TextField[str, str]):
 def lookup(model: type[models.Model], field_name: str, value: str) -> dict[str, str]:
     """Filter kwargs that find rows whose sensitive field equals ``value``."""
     field = model._meta.get_field(field_name)
-    assert isinstance(field, SensitiveField)
+    if not isinstance(field, SensitiveField):
+        raise TypeError(f"{model.__name__}.{field_name} is not a SensitiveField")
     return {f"{field_name}_index": crypto.blind_index(value, purpose=field.purpose)}

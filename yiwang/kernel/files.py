@@ -39,7 +39,7 @@ def sniff_type(head: bytes, name: str) -> str | None:
     for magic, content_type in _SIGNATURES:
         if head.startswith(magic):
             if content_type == "application/zip":
-                suffix = name[name.rfind("."):].lower() if "." in name else ""
+                suffix = name[name.rfind(".") :].lower() if "." in name else ""
                 return _ZIP_KINDS.get(suffix, content_type)
             return content_type
     return None
@@ -66,7 +66,8 @@ def store_file(
         raise DomainError(
             ErrorCode.FILE_TYPE_NOT_ALLOWED,
             _("不支持此文件类型。可上传:%(types)s。") % {"types": ", ".join(allowed)},
-            detected=content_type, allowed=allowed,
+            detected=content_type,
+            allowed=allowed,
         )
     digest = hashlib.sha256(head)
     size = len(head)
@@ -77,27 +78,44 @@ def store_file(
             raise DomainError(
                 ErrorCode.FILE_TOO_LARGE,
                 _("文件超过大小上限 %(limit)s 字节。") % {"limit": limit},
-                status=413, limit=limit,
+                status=413,
+                limit=limit,
             )
         digest.update(chunk)
         chunks.append(chunk)
     if size > limit:
-        raise DomainError(ErrorCode.FILE_TOO_LARGE,
-                          _("文件超过大小上限 %(limit)s 字节。") % {"limit": limit},
-                          status=413, limit=limit)
+        raise DomainError(
+            ErrorCode.FILE_TOO_LARGE,
+            _("文件超过大小上限 %(limit)s 字节。") % {"limit": limit},
+            status=413,
+            limit=limit,
+        )
     sha256 = digest.hexdigest()
 
-    record = StoredFile(name=clean_name, content_type=content_type, size=size,
-                        sha256=sha256, uploaded_by=actor if _is_user(actor) else None)
+    record = StoredFile(
+        name=clean_name,
+        content_type=content_type,
+        size=size,
+        sha256=sha256,
+        uploaded_by=actor if _is_user(actor) else None,
+    )
     record.storage_path = default_storage.save(
         f"{sha256[:2]}/{record.id.hex}", File(BytesIO(b"".join(chunks)))
     )
     try:
         with transaction.atomic():
             record.save()
-            audit.record("kernel.file_stored", actor=actor, target=record,
-                         details={"name": clean_name, "size": size, "sha256": sha256,
-                                  "content_type": content_type})
+            audit.record(
+                "kernel.file_stored",
+                actor=actor,
+                target=record,
+                details={
+                    "name": clean_name,
+                    "size": size,
+                    "sha256": sha256,
+                    "content_type": content_type,
+                },
+            )
     except BaseException:
         default_storage.delete(record.storage_path)
         raise
@@ -118,4 +136,4 @@ def open_file(record: StoredFile) -> IO[bytes]:
         handle.close()
         raise OSError(f"stored file {record.pk} does not match its hash")
     handle.seek(0)
-    return handle  # type: ignore[no-any-return]
+    return handle

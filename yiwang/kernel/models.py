@@ -41,8 +41,13 @@ class ScopedQuerySet(models.QuerySet[Any]):
     def for_user(self, user: Any, action: str) -> ScopedQuerySet:
         from yiwang.kernel.permissions import restrict
 
-        return restrict(self, user, action, region_field=self.region_field,
-                        department_field=self.department_field)
+        return restrict(  # type: ignore[return-value]
+            self,
+            user,
+            action,
+            region_field=self.region_field,
+            department_field=self.department_field,
+        )
 
 
 class RegionQuerySet(ScopedQuerySet):
@@ -73,8 +78,10 @@ class Region(models.Model):
         verbose_name_plural = pgettext_lazy("plural", "行政区划")
         constraints: ClassVar[list[Any]] = [
             models.CheckConstraint(
-                condition=(models.Q(level="province", parent__isnull=True)
-                           | (~models.Q(level="province") & models.Q(parent__isnull=False))),
+                condition=(
+                    models.Q(level="province", parent__isnull=True)
+                    | (~models.Q(level="province") & models.Q(parent__isnull=False))
+                ),
                 name="region_parent_matches_level",
             ),
         ]
@@ -282,7 +289,10 @@ class StoredFile(models.Model):
     sha256 = models.CharField(max_length=64, db_index=True)
     storage_path = models.CharField(max_length=500)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -124,8 +124,9 @@ def restrict(
 ) -> QuerySet[M]:
     """Filter ``queryset`` to the rows ``user`` may perform ``action`` on.
 
-    ``region_field`` is the path to the row's region code (e.g. ``"region_id"`` or
-    ``"department__region__code"``; a foreign key's ``_id`` cannot take a prefix lookup); ``department_field`` the path to its department id.
+    ``region_field`` is the path to the row's region code (e.g. ``"region__code"`` or
+    ``"department__region__code"``: a foreign key's ``_id`` cannot take a prefix lookup);
+    ``department_field`` is the path to its department id.
     """
     scope = scope_for(user, action)
     condition = Q(pk__in=[])

@@ -42,8 +42,12 @@ async def relay_once(url: str, *, limit: int = 500, timeout: float = 5.0) -> int
         acked: list[Any] = []
         for event in events:
             body = json.dumps(
-                {"id": str(event.pk), "topic": event.topic, "payload": event.payload,
-                 "created_at": event.created_at.isoformat()},
+                {
+                    "id": str(event.pk),
+                    "topic": event.topic,
+                    "payload": event.payload,
+                    "created_at": event.created_at.isoformat(),
+                },
                 ensure_ascii=False,
             ).encode()
             await js.publish(subject_for(event.topic), body, headers={"Nats-Msg-Id": str(event.pk)})

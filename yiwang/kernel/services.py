@@ -44,16 +44,28 @@ def _read_region_rows(source: RegionSource) -> list[dict[str, str]]:
     try:
         text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
-        raise ImportRefused(ErrorCode.REGION_CSV_MALFORMED, [{
-            "line": 0, "code": str(ErrorCode.REGION_CSV_MALFORMED),
-            "message": _("文件不是 UTF-8 编码的 CSV。"),
-        }]) from None
+        raise ImportRefused(
+            ErrorCode.REGION_CSV_MALFORMED,
+            [
+                {
+                    "line": 0,
+                    "code": str(ErrorCode.REGION_CSV_MALFORMED),
+                    "message": _("文件不是 UTF-8 编码的 CSV。"),
+                }
+            ],
+        ) from None
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     if not reader.fieldnames or not {"code", "name"} <= set(reader.fieldnames):
-        raise ImportRefused(ErrorCode.REGION_CSV_MALFORMED, [{
-            "line": 1, "code": str(ErrorCode.REGION_CSV_MALFORMED),
-            "message": _("第一行必须是表头,至少包含 code 和 name 两列。"),
-        }])
+        raise ImportRefused(
+            ErrorCode.REGION_CSV_MALFORMED,
+            [
+                {
+                    "line": 1,
+                    "code": str(ErrorCode.REGION_CSV_MALFORMED),
+                    "message": _("第一行必须是表头,至少包含 code 和 name 两列。"),
+                }
+            ],
+        )
     return list(reader)
 
 
@@ -81,8 +93,12 @@ def import_regions(source: RegionSource, *, actor: Any) -> RegionImport:
             bad(line, ErrorCode(exc.code), str(exc.message), value=raw_code)
             continue
         if code in parsed:
-            bad(line, ErrorCode.REGION_DUPLICATE, _("代码 %(code)s 重复出现。") % {"code": code},
-                value=raw_code)
+            bad(
+                line,
+                ErrorCode.REGION_DUPLICATE,
+                _("代码 %(code)s 重复出现。") % {"code": code},
+                value=raw_code,
+            )
             continue
         if not name:
             bad(line, ErrorCode.REGION_CSV_MALFORMED, _("名称不能为空。"), value=raw_code)
@@ -90,9 +106,13 @@ def import_regions(source: RegionSource, *, actor: Any) -> RegionImport:
         level = LEVEL_BY_LENGTH[len(code)]
         given_level = (row.get("level") or "").strip()
         if given_level and given_level != level:
-            bad(line, ErrorCode.REGION_LEVEL_MISMATCH,
+            bad(
+                line,
+                ErrorCode.REGION_LEVEL_MISMATCH,
                 _("代码 %(code)s 的层级应为 %(level)s,而不是 %(given)s。")
-                % {"code": code, "level": level, "given": given_level}, value=raw_code)
+                % {"code": code, "level": level, "given": given_level},
+                value=raw_code,
+            )
             continue
         parent = code[: _PARENT_LENGTH[len(code)]] if len(code) > 2 else None
         given_parent = (row.get("parent_code") or "").strip()
@@ -102,20 +122,30 @@ def import_regions(source: RegionSource, *, actor: Any) -> RegionImport:
             except DomainError:
                 given_parent = "?" + given_parent
             if given_parent != parent:
-                bad(line, ErrorCode.REGION_PARENT_MISMATCH,
+                bad(
+                    line,
+                    ErrorCode.REGION_PARENT_MISMATCH,
                     _("代码 %(code)s 的上级应为 %(parent)s。")
-                    % {"code": code, "parent": parent or "-"}, value=raw_code)
+                    % {"code": code, "parent": parent or "-"},
+                    value=raw_code,
+                )
                 continue
         parsed[code] = (name, level, parent)
         line_of[code] = line
 
-    existing = dict(Region.objects.filter(code__in=[
-        p for _n, _l, p in parsed.values() if p] + list(parsed)).values_list("code", "name"))
+    existing = dict(
+        Region.objects.filter(
+            code__in=[p for _n, _l, p in parsed.values() if p] + list(parsed)
+        ).values_list("code", "name")
+    )
     for code, (_name, _level, parent) in parsed.items():
         if parent and parent not in parsed and parent not in existing:
-            bad(line_of[code], ErrorCode.REGION_PARENT_UNKNOWN,
+            bad(
+                line_of[code],
+                ErrorCode.REGION_PARENT_UNKNOWN,
                 _("代码 %(code)s 的上级 %(parent)s 不存在。") % {"code": code, "parent": parent},
-                value=code)
+                value=code,
+            )
     if errors:
         errors.sort(key=lambda e: e["line"])
         raise ImportRefused(ErrorCode(errors[0]["code"]), errors)
@@ -132,8 +162,12 @@ def import_regions(source: RegionSource, *, actor: Any) -> RegionImport:
         else:
             unchanged += 1
     result = RegionImport(created, updated, unchanged)
-    audit.record("kernel.regions_imported", actor=actor, target_type="kernel.region",
-                 details={"created": created, "updated": updated, "unchanged": unchanged})
+    audit.record(
+        "kernel.regions_imported",
+        actor=actor,
+        target_type="kernel.region",
+        details={"created": created, "updated": updated, "unchanged": unchanged},
+    )
     return result
 
 
@@ -144,18 +178,30 @@ def create_department(
     if credit_code:
         credit_code = validate_credit_code(credit_code)
     if Department.objects.filter(code=code).exists():
-        raise DomainError(ErrorCode.DEPARTMENT_DUPLICATE,
-                          _("部门编码 %(code)s 已存在。") % {"code": code}, status=409)
-    department = Department.objects.create(code=code, name=name, region=region,
-                                           credit_code=credit_code)
-    audit.record("kernel.department_created", actor=actor, target=department,
-                 details={"code": code, "name": name, "region": region.code})
+        raise DomainError(
+            ErrorCode.DEPARTMENT_DUPLICATE,
+            _("部门编码 %(code)s 已存在。") % {"code": code},
+            status=409,
+        )
+    department = Department.objects.create(
+        code=code, name=name, region=region, credit_code=credit_code
+    )
+    audit.record(
+        "kernel.department_created",
+        actor=actor,
+        target=department,
+        details={"code": code, "name": name, "region": region.code},
+    )
     return department
 
 
 @transaction.atomic
 def assign_role(
-    *, actor: Any, user: Any, role: Role | str, region: Region,
+    *,
+    actor: Any,
+    user: Any,
+    role: Role | str,
+    region: Region,
     department: Department | None = None,
 ) -> RoleAssignment:
     """Give ``user`` a role in a region (or in one department of it). Idempotent."""
@@ -166,17 +212,29 @@ def assign_role(
         user=user, role=role, region=region, department=department
     )
     if created:
-        audit.record("kernel.role_assigned", actor=actor, target=assignment,
-                     details={"user": user.pk, "role": str(role), "region": region.code,
-                              "department": department.pk if department else None})
+        audit.record(
+            "kernel.role_assigned",
+            actor=actor,
+            target=assignment,
+            details={
+                "user": user.pk,
+                "role": str(role),
+                "region": region.code,
+                "department": department.pk if department else None,
+            },
+        )
     forget_roles(user)
     return assignment
 
 
 @transaction.atomic
 def revoke_role(*, actor: Any, assignment: RoleAssignment) -> None:
-    details = {"user": assignment.user_id, "role": assignment.role,
-               "region": assignment.region_id, "department": assignment.department_id}
+    details = {
+        "user": assignment.user_id,
+        "role": assignment.role,
+        "region": assignment.region_id,
+        "department": assignment.department_id,
+    }
     audit.record("kernel.role_revoked", actor=actor, target=assignment, details=details)
     assignment.delete()
 
@@ -188,14 +246,19 @@ def set_calendar_override(
     override, _created = CalendarOverride.objects.update_or_create(
         date=date, defaults={"is_workday": is_workday, "reason": reason}
     )
-    audit.record("kernel.calendar_override_set", actor=actor, target=override,
-                 details={"date": date.isoformat(), "is_workday": is_workday, "reason": reason})
+    audit.record(
+        "kernel.calendar_override_set",
+        actor=actor,
+        target=override,
+        details={"date": date.isoformat(), "is_workday": is_workday, "reason": reason},
+    )
     return override
 
 
 def roles_of(user: Any) -> list[RoleAssignment]:
     """The user's role assignments, with region and department, for display."""
     return list(
-        RoleAssignment.objects.filter(user=user).select_related("region", "department")
+        RoleAssignment.objects.filter(user=user)
+        .select_related("region", "department")
         .order_by("role")
     )

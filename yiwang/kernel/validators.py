@@ -31,23 +31,25 @@ def validate_id_number(value: str) -> str:
     """Return the normalised (upper-case) resident ID number or raise."""
     number = re.sub(r"[\s-]", "", value or "").upper()
     if len(number) != 18 or not re.fullmatch(r"\d{17}[\dX]", number):
-        raise DomainError(ErrorCode.ID_NUMBER_FORMAT,
-                          _("身份证号码应为18位,前17位是数字,最后一位是数字或X。"))
+        raise DomainError(
+            ErrorCode.ID_NUMBER_FORMAT, _("身份证号码应为18位,前17位是数字,最后一位是数字或X。")
+        )
     try:
         birth = ric.get_birth_date(number)
     except (InvalidComponent, ValueError):
-        raise DomainError(ErrorCode.ID_NUMBER_BIRTH_DATE,
-                          _("身份证号码中的出生日期无效。")) from None
+        raise DomainError(
+            ErrorCode.ID_NUMBER_BIRTH_DATE, _("身份证号码中的出生日期无效。")
+        ) from None
     if birth > dt.date.today() or birth.year < 1890:  # noqa: DTZ011 (a calendar date)
         raise DomainError(ErrorCode.ID_NUMBER_BIRTH_DATE, _("身份证号码中的出生日期无效。"))
     try:
         ric.validate(number)
     except InvalidChecksum:
-        raise DomainError(ErrorCode.ID_NUMBER_CHECKSUM,
-                          _("身份证号码校验位不正确,请核对后重新输入。")) from None
+        raise DomainError(
+            ErrorCode.ID_NUMBER_CHECKSUM, _("身份证号码校验位不正确,请核对后重新输入。")
+        ) from None
     except InvalidComponent:
-        raise DomainError(ErrorCode.ID_NUMBER_REGION,
-                          _("身份证号码中的地区代码不存在。")) from None
+        raise DomainError(ErrorCode.ID_NUMBER_REGION, _("身份证号码中的地区代码不存在。")) from None
     except ValidationError:
         raise DomainError(ErrorCode.ID_NUMBER_FORMAT, _("身份证号码格式不正确。")) from None
     return number
@@ -59,11 +61,13 @@ def validate_credit_code(value: str) -> str:
     try:
         uscc.validate(code)
     except InvalidChecksum:
-        raise DomainError(ErrorCode.CREDIT_CODE_CHECKSUM,
-                          _("统一社会信用代码校验位不正确。")) from None
+        raise DomainError(
+            ErrorCode.CREDIT_CODE_CHECKSUM, _("统一社会信用代码校验位不正确。")
+        ) from None
     except (InvalidFormat, InvalidLength, InvalidComponent, ValidationError):
-        raise DomainError(ErrorCode.CREDIT_CODE_FORMAT,
-                          _("统一社会信用代码应为18位数字或大写字母。")) from None
+        raise DomainError(
+            ErrorCode.CREDIT_CODE_FORMAT, _("统一社会信用代码应为18位数字或大写字母。")
+        ) from None
     return code
 
 
@@ -75,8 +79,7 @@ def validate_mobile(value: str) -> str:
     elif number.startswith("0086"):
         number = number[4:]
     if not _MOBILE.match(number):
-        raise DomainError(ErrorCode.MOBILE_FORMAT,
-                          _("手机号码应为11位,以13至19开头。"))
+        raise DomainError(ErrorCode.MOBILE_FORMAT, _("手机号码应为11位,以13至19开头。"))
     return number
 
 
@@ -88,13 +91,15 @@ def validate_region_code(value: str) -> str:
     """
     code = (value or "").strip()
     if not code.isdigit() or len(code) not in {2, 4, 6, 9, 12}:
-        raise DomainError(ErrorCode.REGION_CODE_FORMAT,
-                          _("行政区划代码应为2、4、6、9或12位数字。"), value=value)
+        raise DomainError(
+            ErrorCode.REGION_CODE_FORMAT, _("行政区划代码应为2、4、6、9或12位数字。"), value=value
+        )
     if len(code) in {6, 12}:
         code = significant_region_code(code)
     if not _REGION_CODE.match(code) or code[:2] == "00":
-        raise DomainError(ErrorCode.REGION_CODE_FORMAT,
-                          _("行政区划代码应为2、4、6、9或12位数字。"), value=value)
+        raise DomainError(
+            ErrorCode.REGION_CODE_FORMAT, _("行政区划代码应为2、4、6、9或12位数字。"), value=value
+        )
     return code
 
 

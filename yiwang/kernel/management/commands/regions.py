@@ -23,8 +23,10 @@ class Command(BaseCommand):
         try:
             result = services.import_regions(path.read_bytes(), actor="cli")
         except DomainError as exc:
-            lines = [f"line {e['line']}: [{e['code']}] {e['message']}"
-                     for e in exc.details.get("errors", [])]
+            lines = [
+                f"line {e['line']}: [{e['code']}] {e['message']}"
+                for e in exc.details.get("errors", [])
+            ]
             raise CommandError("\n".join([str(exc.message), *lines])) from None
         self.stdout.write(
             f"regions: {result.created} created, {result.updated} updated, "

@@ -52,11 +52,17 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment, teardown_test_environment  # noqa: E402
+from django.test.utils import (  # noqa: E402
+    CaptureQueriesContext,
+    setup_test_environment,
+    teardown_test_environment,
+)
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
-    # Turn a polite kill into an exception, so test_database() still drops its database.
+    # Turn a polite kill into an exception, so test_database() still drops its database;
+    # a second one while it does so is ignored.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise SystemExit(128 + signum)
 
 
@@ -95,9 +101,10 @@ def test_database() -> Iterator[None]:
     old_name = alias_settings["NAME"]
 
     setup_test_environment(debug=False)
-    created = False
+    attempted = created = False
     try:
         log(f"bench: creating test database {test_name} ({connection.vendor})")
+        attempted = True
         # autoclobber: the name is ours alone (it carries our process id).
         connection.creation.create_test_db(
             verbosity=0, autoclobber=True, serialize=False, keepdb=False
@@ -105,13 +112,40 @@ def test_database() -> Iterator[None]:
         created = True
         yield
     finally:
-        if created:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
-            log(f"bench: dropped test database {test_name}")
-        teardown_test_environment()
+        try:
+            if attempted:
+                _drop_test_database(test_name, old_name, must_exist=created)
+        finally:
+            teardown_test_environment()
+
+
+def _drop_test_database(test_name: str, old_name: str, *, must_exist: bool) -> None:
+    """Drop the test database, whatever stage its creation reached (an interrupted migration
+    leaves it half made). The connection is pointed at the test database first, so the drop
+    can only ever name it, never the configured database."""
+    alias_settings = settings.DATABASES["default"]
+    alias_settings["NAME"] = connection.settings_dict["NAME"] = test_name
+    try:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    except Exception:
+        if must_exist:
+            raise
+        # Interrupted before the database existed: nothing to drop.
+    else:
+        log(f"bench: dropped test database {test_name}")
+    finally:
+        alias_settings["NAME"] = connection.settings_dict["NAME"] = old_name
 
 
 # --- The comparison. ---
+
+
+def statements(op: Callable[[], object]) -> list[str]:
+    """Run ``op`` once (untimed) and return the SQL statements it sent, BEGIN and COMMIT
+    included: how many round trips one operation costs."""
+    with CaptureQueriesContext(connection) as captured:
+        op()
+    return [query["sql"] for query in captured.captured_queries]
 
 
 @dataclass(frozen=True)
@@ -204,4 +238,12 @@ def compare(
         baseline_rounds=tuple(base_rates),
     )
     print(result.line, flush=True)
+    if rounds >= 4:
+        # How steady it was: the spread of the round-by-round ratio (stderr, for the reader).
+        paired = [o / b for o, b in zip(ours_rates, base_rates, strict=True)]
+        q1, q2, q3 = statistics.quantiles(paired, n=4)
+        log(
+            f"bench: {name}: round-by-round ratio median {q2:.2f}, "
+            f"middle half {q1:.2f}-{q3:.2f} over {rounds} rounds of {ops_per_round}"
+        )
     return result

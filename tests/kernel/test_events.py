@@ -113,3 +113,19 @@ def test_relay_publishes_to_jetstream_once() -> None:
     body = asyncio.run(fetch())
     assert body["id"] == str(event.pk)
     assert body["payload"] == {"n": 5, "名称": "事件"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_relay_without_nats_fails_clearly_and_marks_nothing(settings: Any) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with transaction.atomic():
+        event = events.emit("test.happened", {"n": 6})
+    settings.NATS_URL = None
+    with pytest.raises(CommandError, match="NATS_URL is not set"):
+        call_command("events", "relay")
+    settings.NATS_URL = "nats://127.0.0.1:1"  # nothing listens on port 1
+    with pytest.raises(CommandError, match="cannot reach NATS"):
+        call_command("events", "relay")
+    assert OutboxEvent.objects.get(pk=event.pk).relayed_at is None

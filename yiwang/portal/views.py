@@ -29,8 +29,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     if not user.is_staff:
         raise PermissionDenied
-    return render(request, "portal/staff_home.html",
-                  {"assignments": kernel.roles_of(user)})
+    return render(request, "portal/staff_home.html", {"assignments": kernel.roles_of(user)})
 
 
 @require_POST
@@ -45,9 +44,14 @@ def elder_mode(request: HttpRequest) -> HttpResponse:
         target = reverse("portal:home")
     response = HttpResponseRedirect(target)
     if request.POST.get("mode") == "on":
-        response.set_cookie(ELDER_MODE_COOKIE, "1", max_age=ELDER_MODE_MAX_AGE,
-                            samesite="Lax", httponly=True,
-                            secure=request.is_secure())
+        response.set_cookie(
+            ELDER_MODE_COOKIE,
+            "1",
+            max_age=ELDER_MODE_MAX_AGE,
+            samesite="Lax",
+            httponly=True,
+            secure=request.is_secure(),
+        )
     else:
         response.delete_cookie(ELDER_MODE_COOKIE, samesite="Lax")
     return response

@@ -4,9 +4,13 @@ from django.db import migrations
 
 
 def install_guard(apps: Any, schema_editor: Any) -> None:
-    from yiwang.kernel.audit import install_postgres_guard
+    from yiwang.kernel.audit import GENESIS_HASH, install_postgres_guard
 
     install_postgres_guard(schema_editor)
+    # The chain head exists from the start, so two first appenders cannot race to create it.
+    apps.get_model("kernel", "AuditChainHead").objects.get_or_create(
+        pk=1, defaults={"last_seq": 0, "last_hash": GENESIS_HASH}
+    )
 
 
 def remove_guard(apps: Any, schema_editor: Any) -> None:

@@ -23,8 +23,6 @@ class Command(BaseCommand):
             return
         try:
             count = relay.relay(limit=options["limit"])
-        except RuntimeError as exc:
+        except relay.RelayError as exc:
             raise CommandError(str(exc)) from None
-        except OSError as exc:
-            raise CommandError(f"cannot reach NATS: {exc}") from None
         self.stdout.write(f"relayed {count} events to NATS JetStream")

@@ -3,6 +3,7 @@ error envelope ``{"code", "message", "details"}``."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,7 +13,10 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import django_auth
 
 from yiwang.kernel.api import router as kernel_router
-from yiwang.kernel.errors import DomainError, ErrorCode, status_envelope
+from yiwang.kernel.context import current as current_context
+from yiwang.kernel.errors import CSRF_MESSAGE, DomainError, ErrorCode, status_envelope
+
+log = logging.getLogger(__name__)
 
 api = NinjaAPI(
     title="Yiwang API",
@@ -76,5 +80,21 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 403 and "CSRF" in str(exc):  # django-ninja's session-auth refusal
+        return envelope(request, 403, ErrorCode.CSRF_FAILED, CSRF_MESSAGE)
     code, message = status_envelope(exc.status_code)
     return envelope(request, exc.status_code, code, message)
+
+
+@api.exception_handler(Exception)
+def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A bug must not leak a traceback; the operator finds it in the log by request id."""
+    request_id = current_context().request_id
+    log.exception("unhandled error in %s %s (request %s)", request.method, request.path, request_id)
+    return envelope(
+        request,
+        500,
+        ErrorCode.INTERNAL_ERROR,
+        _("系统出现错误,请稍后再试。如果问题持续,请向管理员提供请求编号。"),
+        {"request_id": request_id},
+    )

@@ -24,6 +24,7 @@ SECRET_KEY = env.string("YIWANG_SECRET_KEY", "") or secret_file(DATA_DIR / "keys
 DEBUG = env.boolean("YIWANG_DEBUG", False)
 ALLOWED_HOSTS = env.strings("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.strings("CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "yiwang.kernel.views.csrf_failure"
 
 # Optional services: absent by default, so one machine with nothing else running works.
 NATS_URL = env.url("NATS_URL", ("nats", "tls"))
@@ -40,7 +41,11 @@ if not YIWANG_NODE_REGION.isdigit() or len(YIWANG_NODE_REGION) not in {2, 4, 6, 
 
 # Key for personal data at rest (SM4 + SM3-HMAC); hex, 96 characters. Else generated into
 # the data dir. Never stored in the database.
-YIWANG_PII_KEY = env.string("YIWANG_PII_KEY", "")
+YIWANG_PII_KEY = env.string("YIWANG_PII_KEY", "").strip()
+if YIWANG_PII_KEY and not (
+    len(YIWANG_PII_KEY) == 96 and all(c in "0123456789abcdefABCDEF" for c in YIWANG_PII_KEY)
+):
+    raise ConfigError("YIWANG_PII_KEY", "expected 96 hexadecimal characters (48 random bytes)")
 
 # Uploaded files.
 YIWANG_UPLOAD_MAX_BYTES = env.integer("YIWANG_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
@@ -165,9 +170,19 @@ CACHES = {
     )
 }
 
+LOG_LEVEL = env.string("YIWANG_LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ConfigError(
+        "YIWANG_LOG_LEVEL", f"expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got {LOG_LEVEL!r}"
+    )
+
+# API lists are paged; nobody pulls an unbounded page.
+NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 500
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.string("YIWANG_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }

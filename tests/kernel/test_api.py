@@ -327,3 +327,45 @@ def test_me_masks_the_mobile(client: Any, clerk: Any) -> None:
     body = client.get("/api/v1/kernel/me").json()
     assert body["mobile"] == "139****5678"
     assert body["roles"][0]["role"] == "window_clerk"
+
+
+def test_city_platform_admin_cannot_import_regions(client: Any, regions: Any) -> None:
+    from tests.factories import StaffFactory
+
+    city_admin = StaffFactory(username="cityadmin", role="platform_admin", region=regions.wuhan)
+    client.force_login(city_admin)
+    response = client.post(
+        "/api/v1/kernel/regions/import", {"csv_file": _csv("code,name\n420199,某区\n")}
+    )
+    assert_error(response, 403, "permission_denied")
+
+
+def test_csrf_refusal_has_its_own_code(regions: Any, admin: Any) -> None:
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(admin)
+    response = strict.post(
+        "/api/v1/kernel/departments",
+        {"code": "Z", "name": "Z", "region_code": "42"},
+        content_type="application/json",
+    )
+    assert_error(response, 403, "csrf_failed")
+    assert not Department.objects.filter(code="Z").exists()
+
+
+def test_unexpected_error_is_a_500_envelope_with_request_id(client: Any, monkeypatch: Any) -> None:
+    from yiwang.kernel import api as kernel_api
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(kernel_api.calendar, "add_working_days", broken)
+    response = client.get(
+        "/api/v1/kernel/working-days/add?start=2026-01-05&days=1", HTTP_X_REQUEST_ID="r-500"
+    )
+    assert response.status_code == 500
+    body = response.json()
+    assert body["code"] == "internal_error"
+    assert body["details"] == {"request_id": "r-500"}
+    assert "ZeroDivisionError" not in response.content.decode()

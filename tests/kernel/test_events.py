@@ -3,7 +3,6 @@ once, never twice to a handler that finished; relayed to NATS JetStream when con
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -110,7 +109,7 @@ def test_relay_publishes_to_jetstream_once() -> None:
         finally:
             await nc.close()
 
-    body = asyncio.run(fetch())
+    body = relay.run_in_own_loop(fetch())
     assert body["id"] == str(event.pk)
     assert body["payload"] == {"n": 5, "名称": "事件"}
 

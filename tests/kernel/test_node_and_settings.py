@@ -75,10 +75,21 @@ def _yiwang(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_cli_stops_on_a_bad_value_naming_it(tmp_path: Path) -> None:
-    result = _yiwang("check", YIWANG_DEBUG="sometimes", YIWANG_DATA_DIR=str(tmp_path))
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("YIWANG_DEBUG", "sometimes"),
+        ("YIWANG_LOG_LEVEL", "LOUD"),
+        ("YIWANG_PII_KEY", "abc"),
+        ("YIWANG_NODE_REGION", "4x"),
+        ("DATABASE_URL", "oracle://x/y"),
+        ("NATS_URL", "127.0.0.1:4222"),
+    ],
+)
+def test_cli_stops_on_a_bad_value_naming_it(tmp_path: Path, name: str, value: str) -> None:
+    result = _yiwang("check", YIWANG_DATA_DIR=str(tmp_path), **{name: value})
     assert result.returncode == 2
-    assert "YIWANG_DEBUG" in result.stderr
+    assert name in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -92,3 +103,26 @@ def test_cli_check_migrate_and_audit_verify(tmp_path: Path) -> None:
     assert verify.returncode == 0, verify.stderr
     assert verify.stdout.startswith("OK")
     assert (tmp_path / "yiwang.sqlite3").exists()
+
+
+@pytest.mark.django_db
+def test_first_platform_admin_from_the_command_line(regions: object, monkeypatch: object) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from yiwang.identity.models import Account
+    from yiwang.kernel.models import AuditEntry
+    from yiwang.kernel.permissions import can
+
+    monkeypatch.setenv("YIWANG_NEW_PASSWORD", "Strong-Pass-2026!")  # type: ignore[attr-defined]
+    call_command("staff", "add", "root", "--role", "platform_admin", "--region", "420000")
+    account = Account.objects.get(username="root")
+    assert account.check_password("Strong-Pass-2026!")
+    assert can(account, "kernel.import_regions", region="42")
+    assert AuditEntry.objects.filter(action="identity.staff_account_created").exists()
+    with pytest.raises(CommandError, match="not imported"):
+        call_command("staff", "add", "x", "--role", "auditor", "--region", "4399")
+    monkeypatch.setenv("YIWANG_NEW_PASSWORD", "password")  # type: ignore[attr-defined]
+    with pytest.raises(CommandError):
+        call_command("staff", "add", "weak", "--role", "auditor", "--region", "42")
+    assert not Account.objects.filter(username="weak").exists()

@@ -37,6 +37,7 @@ def test_valid_id_number_is_normalised() -> None:
         ("", "id_number_format"),
         ("1101051949123100", "id_number_format"),
         ("11010519491231002A", "id_number_format"),
+        ("１１０１０５１９４９１２３１００２X", "id_number_format"),
         ("110105194912310021", "id_number_checksum"),
         ("110105194913310025", "id_number_birth_date"),
         ("110105299901010011", "id_number_birth_date"),
@@ -72,7 +73,9 @@ def test_mobile_accepts_common_spellings(value: str) -> None:
     assert validate_mobile(value) == "13812345678"
 
 
-@pytest.mark.parametrize("value", ["12812345678", "1381234567", "138123456789", "abc", ""])
+@pytest.mark.parametrize(
+    "value", ["12812345678", "1381234567", "138123456789", "abc", "", "１３８１２３４５６７８"]
+)
 def test_mobile_refuses_the_rest(value: str) -> None:
     assert _code_of(validate_mobile, value) == "mobile_format"
 
@@ -95,6 +98,21 @@ def test_region_codes_normalise(value: str, code: str) -> None:
     assert validate_region_code(value) == code
 
 
-@pytest.mark.parametrize("value", ["4", "42010", "4201060010", "00", "42a1", "", "000000"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "4",
+        "42010",
+        "4201060010",
+        "00",
+        "42a1",
+        "",
+        "000000",
+        "４２",
+        "4200",
+        "420106000",
+        "4201000001",
+    ],
+)
 def test_bad_region_codes(value: str) -> None:
     assert _code_of(validate_region_code, value) == "region_code_format"

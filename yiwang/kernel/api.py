@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -88,8 +89,8 @@ def list_regions(
 
 @router.post("/regions/import", response={200: RegionImportOut, **ERRORS})
 def import_regions(request: HttpRequest, csv_file: File[UploadedFile]) -> Any:
-    """Import regions from a CSV file, all or nothing (platform admins)."""
-    if not can(request.user, "kernel.import_regions"):
+    """Import regions from a CSV file, all or nothing (platform admins of the whole node)."""
+    if not can(request.user, "kernel.import_regions", region=settings.YIWANG_NODE_REGION):
         raise _denied()
     return services.import_regions(csv_file.read(), actor=request.user)
 

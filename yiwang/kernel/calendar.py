@@ -11,6 +11,7 @@ before that happens.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 
 import chinese_calendar
@@ -20,11 +21,16 @@ from yiwang.kernel.models import CalendarOverride
 log = logging.getLogger(__name__)
 
 
+@functools.cache
+def _warn_unknown_year(year: int) -> None:
+    log.warning("holiday schedule for %s unknown; counting weekdays only", year)
+
+
 def _national_is_workday(day: dt.date) -> bool:
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
-        log.warning("holiday schedule for %s unknown; counting weekdays only", day.year)
+        _warn_unknown_year(day.year)  # once per year and process, not once per day
         return day.weekday() < 5
 
 

@@ -22,6 +22,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     PERMISSION_DENIED = "permission_denied"
     CSRF_FAILED = "csrf_failed"
+    INTERNAL_ERROR = "internal_error"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     RATE_LIMITED = "rate_limited"
     ID_NUMBER_FORMAT = "id_number_format"
@@ -96,3 +97,6 @@ def status_envelope(status: int) -> tuple[str, str | Promise]:
     """The code and message for a bare HTTP status (when no domain error says more)."""
     code, message = _STATUS_ENVELOPES.get(status, (ErrorCode.VALIDATION_ERROR, _("请求有误。")))
     return str(code), message
+
+
+CSRF_MESSAGE = _("页面已过期或请求来源无法确认,请刷新页面后重试。")

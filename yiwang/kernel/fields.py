@@ -7,8 +7,7 @@ by exact value without the database ever holding the plaintext::
     class Person(models.Model):
         id_number = SensitiveField(kind=SensitiveKind.ID_NUMBER)
 
-    Person.objects.filter(id_number_index=blind_index_for(Person, "id_number", "4201..."))
-    # or, simpler: Person.objects.filter(**lookup(Person, "id_number", "4201..."))
+    Person.objects.filter(**lookup(Person, "id_number", "4201..."))
 
 Values are masked for display with :func:`mask`; unmasked values are shown only to callers
 holding a grant (the permission gate decides).

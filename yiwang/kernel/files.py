@@ -1,5 +1,6 @@
-"""Stored files: one storage abstraction (Django's storage API; a local directory by default,
-an S3-compatible store by configuration), size and type limits, content hashes.
+"""Stored files: one storage abstraction (Django's storage API: a local directory in the data
+dir by default; an object-store backend plugs in through ``STORAGES`` when one is needed),
+size and type limits, content hashes.
 
 The type is decided by the file's first bytes, not by its name or the client's claim.
 """

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.utils import timezone
 
 from yiwang.kernel.models import OutboxEvent
+
+T = TypeVar("T")
 
 STREAM = "YIWANG"
 
@@ -44,7 +48,7 @@ async def _publish(url: str, events: list[OutboxEvent], acked: list[Any], timeou
         raise RelayError(f"cannot reach NATS at {url}: {exc}") from None
     try:
         js = nc.jetstream(timeout=timeout)
-        await js.add_stream(name=STREAM, subjects=["yiwang.>"])
+        await _ensure_stream(js)
         for event in events:
             body = json.dumps(
                 {
@@ -61,6 +65,29 @@ async def _publish(url: str, events: list[OutboxEvent], acked: list[Any], timeou
         await nc.close()
 
 
+#: JetStream drops a message whose id it saw within this window (seconds): a relay that
+#: crashed after publishing but before marking can retry within a day without duplicates.
+DUPLICATE_WINDOW = 24 * 3600
+
+
+async def _ensure_stream(js: Any) -> None:
+    from nats.js.errors import NotFoundError
+
+    try:
+        await js.stream_info(STREAM)
+    except NotFoundError:
+        # Production streams are created by the operator with sync_interval "always" (see
+        # docs/operations.md); this default suits a single embedded node.
+        await js.add_stream(name=STREAM, subjects=["yiwang.>"], duplicate_window=DUPLICATE_WINDOW)
+
+
+def run_in_own_loop(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to completion on a fresh event loop in a worker thread, so the relay
+    works whether or not the calling thread already runs a loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def relay(url: str | None = None, *, limit: int = 500, timeout: float = 5.0) -> int:
     """Publish up to ``limit`` unrelayed events to JetStream and mark the acknowledged ones.
 
@@ -73,7 +100,7 @@ def relay(url: str | None = None, *, limit: int = 500, timeout: float = 5.0) -> 
     events = _pending(limit)
     acked: list[Any] = []
     try:
-        asyncio.run(_publish(target, events, acked, timeout))
+        run_in_own_loop(_publish(target, events, acked, timeout))
     finally:
         _mark(acked)
     return len(acked)

@@ -237,6 +237,7 @@ def revoke_role(*, actor: Any, assignment: RoleAssignment) -> None:
     }
     audit.record("kernel.role_revoked", actor=actor, target=assignment, details=details)
     assignment.delete()
+    forget_roles(assignment.user)
 
 
 @transaction.atomic

@@ -23,14 +23,15 @@ from stdnum.exceptions import (
 
 from yiwang.kernel.errors import DomainError, ErrorCode
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_REGION_CODE = re.compile(r"^\d{2}(\d{2}(\d{2}(\d{3}(\d{3})?)?)?)?$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+#: Segment boundaries of a division code; no segment after the province may be all zeros.
+_SEGMENTS = ((2, 4), (4, 6), (6, 9), (9, 12))
 
 
 def validate_id_number(value: str) -> str:
     """Return the normalised (upper-case) resident ID number or raise."""
     number = re.sub(r"[\s-]", "", value or "").upper()
-    if len(number) != 18 or not re.fullmatch(r"\d{17}[\dX]", number):
+    if len(number) != 18 or not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         raise DomainError(
             ErrorCode.ID_NUMBER_FORMAT, _("身份证号码应为18位,前17位是数字,最后一位是数字或X。")
         )
@@ -90,13 +91,16 @@ def validate_region_code(value: str) -> str:
     both give ``42``.
     """
     code = (value or "").strip()
-    if not code.isdigit() or len(code) not in {2, 4, 6, 9, 12}:
+    if not re.fullmatch(r"[0-9]+", code) or len(code) not in {2, 4, 6, 9, 12}:
         raise DomainError(
             ErrorCode.REGION_CODE_FORMAT, _("行政区划代码应为2、4、6、9或12位数字。"), value=value
         )
     if len(code) in {6, 12}:
         code = significant_region_code(code)
-    if not _REGION_CODE.match(code) or code[:2] == "00":
+    empty_segment = any(
+        len(code) >= end and set(code[start:end]) == {"0"} for start, end in _SEGMENTS
+    )
+    if code[:2] == "00" or empty_segment:
         raise DomainError(
             ErrorCode.REGION_CODE_FORMAT, _("行政区划代码应为2、4、6、9或12位数字。"), value=value
         )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from yiwang import __version__
+from yiwang.kernel.errors import CSRF_MESSAGE, ErrorCode
 
 
 @never_cache
@@ -28,3 +30,15 @@ def readyz(request: HttpRequest) -> JsonResponse:
             status=503,
         )
     return JsonResponse({"status": "ok", "checks": {"database": "ok"}})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF refusals: the error envelope under /api/, a page elsewhere."""
+    message = CSRF_MESSAGE
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": str(ErrorCode.CSRF_FAILED), "message": str(message), "details": {}},
+            status=403,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return render(request, "403.html", {"message": message}, status=403)

@@ -196,6 +196,17 @@ def test_unknown_page_shows_our_404(client: Client, db: None) -> None:
     assert 'href="/"' in response.content.decode()
 
 
+def test_expired_form_explains_itself(db: None) -> None:
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(LOGIN_URL, {"username": "clerk", "password": PASSWORD})
+
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "页面已过期" in html
+    assert "<style" not in html  # our page, not Django's built-in one
+
+
 def test_500_page_renders_without_a_request() -> None:
     html = render_to_string("500.html")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, renderers
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import django_auth
 
@@ -18,6 +18,12 @@ from yiwang.kernel.errors import CSRF_MESSAGE, DomainError, ErrorCode, status_en
 
 log = logging.getLogger(__name__)
 
+
+class JSONRenderer(renderers.JSONRenderer):
+    """UTF-8 JSON with Chinese characters as they are, not as \\u escapes."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
 api = NinjaAPI(
     title="Yiwang API",
     version="1",
@@ -25,6 +31,7 @@ api = NinjaAPI(
     '`{"code", "message", "details"}`; messages follow Accept-Language (zh-hans, en).',
     auth=django_auth,
     urls_namespace="api",
+    renderer=JSONRenderer(),
 )
 
 api.add_router("/kernel/", kernel_router)

@@ -18,6 +18,7 @@ class ErrorCode(StrEnum):
     """Kernel error codes. Values are part of the public API: never rename one."""
 
     VALIDATION_ERROR = "validation_error"
+    BAD_REQUEST = "bad_request"
     NOT_AUTHENTICATED = "not_authenticated"
     NOT_FOUND = "not_found"
     PERMISSION_DENIED = "permission_denied"
@@ -83,7 +84,7 @@ class ImportRefused(DomainError):
 
 
 _STATUS_ENVELOPES: dict[int, tuple[ErrorCode, str | Promise]] = {
-    400: (ErrorCode.VALIDATION_ERROR, _("请求有误。")),
+    400: (ErrorCode.BAD_REQUEST, _("请求有误。")),
     401: (ErrorCode.NOT_AUTHENTICATED, _("请先登录。")),
     403: (ErrorCode.PERMISSION_DENIED, _("您没有执行此操作的权限。")),
     404: (ErrorCode.NOT_FOUND, _("未找到该资源。")),
@@ -95,7 +96,7 @@ _STATUS_ENVELOPES: dict[int, tuple[ErrorCode, str | Promise]] = {
 
 def status_envelope(status: int) -> tuple[str, str | Promise]:
     """The code and message for a bare HTTP status (when no domain error says more)."""
-    code, message = _STATUS_ENVELOPES.get(status, (ErrorCode.VALIDATION_ERROR, _("请求有误。")))
+    code, message = _STATUS_ENVELOPES.get(status, (ErrorCode.BAD_REQUEST, _("请求有误。")))
     return str(code), message
 
 

@@ -369,3 +369,62 @@ def test_unexpected_error_is_a_500_envelope_with_request_id(client: Any, monkeyp
     assert body["code"] == "internal_error"
     assert body["details"] == {"request_id": "r-500"}
     assert "ZeroDivisionError" not in response.content.decode()
+
+
+# --- the shared access checks, resource by resource ----------------------------------------
+
+
+def test_department_creation_access(admin: Any, clerk: Any) -> None:
+    from tests.access import check_access
+
+    check_access(
+        method="post",
+        url="/api/v1/kernel/departments",
+        data=lambda: {"code": "42-WJW", "name": "湖北省卫生健康委员会", "region_code": "42"},
+        denied=clerk,
+        denied_status=403,
+        permitted=admin,
+        permitted_status=201,
+        audit_action="kernel.department_created",
+        state=lambda: sorted(Department.objects.values_list("code", flat=True)),
+    )
+
+
+def test_file_upload_access(clerk: Any, citizen: Any) -> None:
+    from tests.access import check_access
+
+    check_access(
+        method="post",
+        url="/api/v1/kernel/files",
+        data=lambda: {"file": SimpleUploadedFile("a.pdf", PDF)},
+        denied=citizen,
+        denied_status=403,
+        permitted=clerk,
+        permitted_status=201,
+        audit_action="kernel.file_stored",
+        state=lambda: StoredFile.objects.count(),
+    )
+
+
+def test_file_read_access(clerk: Any, outsider: Any) -> None:
+    from io import BytesIO
+
+    from tests.access import check_access
+    from yiwang.kernel import files
+
+    stored = files.store_file(BytesIO(PDF), name="a.pdf", actor=clerk)
+    check_access(
+        method="get",
+        url=f"/api/v1/kernel/files/{stored.pk}",
+        denied=outsider,
+        denied_status=404,
+        permitted=clerk,
+        permitted_status=200,
+    )
+
+
+def test_region_list_query_budget(
+    client: Any, regions: Any, django_assert_max_num_queries: Any
+) -> None:
+    with django_assert_max_num_queries(3):
+        assert client.get("/api/v1/kernel/regions?parent=4201").status_code == 200

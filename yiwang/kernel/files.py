@@ -70,12 +70,13 @@ def store_file(
             detected=content_type,
             allowed=allowed,
         )
-    digest = hashlib.sha256(head)
-    size = len(head)
-    chunks = [head]
-    while chunk := stream.read(64 * 1024):
+    digest = hashlib.sha256()
+    size = 0
+    chunks: list[bytes] = []
+    chunk = head
+    while chunk:
         size += len(chunk)
-        if size > limit:
+        if size > limit:  # stop reading at once: an oversized upload is never buffered whole
             raise DomainError(
                 ErrorCode.FILE_TOO_LARGE,
                 _("文件超过大小上限 %(limit)s 字节。") % {"limit": limit},
@@ -84,13 +85,7 @@ def store_file(
             )
         digest.update(chunk)
         chunks.append(chunk)
-    if size > limit:
-        raise DomainError(
-            ErrorCode.FILE_TOO_LARGE,
-            _("文件超过大小上限 %(limit)s 字节。") % {"limit": limit},
-            status=413,
-            limit=limit,
-        )
+        chunk = stream.read(64 * 1024)
     sha256 = digest.hexdigest()
 
     record = StoredFile(

@@ -24,6 +24,7 @@ class JSONRenderer(renderers.JSONRenderer):
 
     json_dumps_params = {"ensure_ascii": False}
 
+
 api = NinjaAPI(
     title="Yiwang API",
     version="1",

@@ -68,7 +68,7 @@ class AccountFactory(DjangoModelFactory[Account]):
 
     username = factory.Sequence(lambda n: f"user{n}")
     password = factory.django.Password(PASSWORD)
-    mobile = "13912345678"
+    mobile = factory.Sequence(lambda n: f"139{n:08d}")
     is_staff = False
 
 

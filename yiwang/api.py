@@ -12,6 +12,7 @@ from ninja import NinjaAPI, renderers
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import django_auth
 
+from yiwang.identity.api import router as identity_router
 from yiwang.kernel.api import router as kernel_router
 from yiwang.kernel.context import current as current_context
 from yiwang.kernel.errors import CSRF_MESSAGE, DomainError, ErrorCode, status_envelope
@@ -36,6 +37,7 @@ api = NinjaAPI(
 )
 
 api.add_router("/kernel/", kernel_router)
+api.add_router("/identity/", identity_router)
 
 
 def envelope(

@@ -47,6 +47,18 @@ if YIWANG_PII_KEY and not (
 ):
     raise ConfigError("YIWANG_PII_KEY", "expected 96 hexadecimal characters (48 random bytes)")
 
+# Text messages: the adapter class (the local one records to a table and the console).
+YIWANG_SMS_GATEWAY = env.string("YIWANG_SMS_GATEWAY", "yiwang.kernel.sms.LocalGateway")
+YIWANG_SMS_CODE_TTL = env.integer("YIWANG_SMS_CODE_TTL", 300, minimum=60)
+if YIWANG_SMS_CODE_TTL > 600:
+    raise ConfigError("YIWANG_SMS_CODE_TTL", "one-time codes may live at most 600 seconds")
+
+# Sessions: idle timeout and absolute lifetime (seconds).
+YIWANG_SESSION_IDLE = env.integer("YIWANG_SESSION_IDLE", 30 * 60, minimum=60)
+YIWANG_SESSION_MAX_AGE = env.integer("YIWANG_SESSION_MAX_AGE", 12 * 3600, minimum=300)
+SESSION_COOKIE_AGE = YIWANG_SESSION_MAX_AGE
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
 # Uploaded files.
 YIWANG_UPLOAD_MAX_BYTES = env.integer("YIWANG_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 YIWANG_UPLOAD_TYPES = env.strings(
@@ -69,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "oauth2_provider",
     "yiwang.kernel",
     "yiwang.identity",
     "yiwang.portal",

@@ -325,7 +325,7 @@ def test_node_identity(client: Any) -> None:
 def test_me_masks_the_mobile(client: Any, clerk: Any) -> None:
     client.force_login(clerk)
     body = client.get("/api/v1/kernel/me").json()
-    assert body["mobile"] == "139****5678"
+    assert body["mobile"] == clerk.mobile[:3] + "****" + clerk.mobile[-4:]
     assert body["roles"][0]["role"] == "window_clerk"
 
 

@@ -11,6 +11,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from yiwang.kernel.fields import SensitiveField, SensitiveKind
+
 
 class RegionLevel(models.TextChoices):
     PROVINCE = "province", _("省")
@@ -277,6 +279,58 @@ class OutboxDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.handler} <- {self.event_id}"
+
+
+class SmsMessage(models.Model):
+    """A text message as the local SMS gateway 'sent' it: the table a developer reads instead
+    of a phone. A real gateway adapter records here too, for the audit of what was sent."""
+
+    mobile = SensitiveField(_("手机号码"), kind=SensitiveKind.MOBILE)
+    body = models.TextField(_("内容"))
+    gateway = models.CharField(max_length=32, default="local")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-created_at"]
+        verbose_name = _("短信")
+        verbose_name_plural = pgettext_lazy("plural", "短信")
+
+    def __str__(self) -> str:
+        return f"SMS {self.pk}"
+
+
+class BasePerson(models.Model):
+    """A row of the population base data (人口基础库) as far as the kernel needs it for
+    real-name verification. Until the data-sharing exchange mounts the real base table, a
+    seeded table of demo persons stands here; see :mod:`yiwang.kernel.population`."""
+
+    name = SensitiveField(_("姓名"), kind=SensitiveKind.TEXT)
+    id_number = SensitiveField(_("居民身份证号码"), kind=SensitiveKind.ID_NUMBER)
+
+    class Meta:
+        verbose_name = _("人口基础信息")
+        verbose_name_plural = pgettext_lazy("plural", "人口基础信息")
+
+    def __str__(self) -> str:
+        return f"person {self.pk}"
+
+
+class BaseLegalEntity(models.Model):
+    """A row of the legal-entity base data (法人基础库): code, name and representative."""
+
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    representative_name = SensitiveField(_("法定代表人"), kind=SensitiveKind.TEXT)
+    representative_id_number = SensitiveField(
+        _("法定代表人身份证号码"), kind=SensitiveKind.ID_NUMBER
+    )
+
+    class Meta:
+        verbose_name = _("法人基础信息")
+        verbose_name_plural = pgettext_lazy("plural", "法人基础信息")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.credit_code})"
 
 
 class StoredFile(models.Model):

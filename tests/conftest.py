@@ -89,3 +89,58 @@ def auditor(regions: RegionTree) -> Any:
 @pytest.fixture
 def api_client(client: Any) -> Iterator[Any]:
     yield client
+
+
+@pytest.fixture(autouse=True)
+def _clear_rate_limits() -> None:
+    """Rate-limit counters live in the cache; one test's sign-ins must not limit the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_records_a_full_session(monkeypatch: Any) -> None:
+    """``client.force_login(staff)`` stands for a finished sign-in: the session gets its
+    server-side record and, for staff, a cryptographic second factor, as the identity
+    middleware requires. Tests of password-only sessions use ``password_only_login``."""
+    from django.test.client import ClientMixin
+
+    original = ClientMixin._login
+
+    def _login(self: Any, user: Any, backend: Any = None) -> None:
+        original(self, user, backend)
+        record_full_session(self, user, ["password", "totp"] if user.is_staff else ["password"])
+
+    monkeypatch.setattr(ClientMixin, "_login", _login)
+
+
+def record_full_session(client: Any, user: Any, factors: list[str]) -> None:
+    import time
+
+    from yiwang.identity.models import AccountSession
+    from yiwang.identity.services.sessions import AUTH_AT_KEY, FACTORS_KEY
+
+    session = client.session
+    session[FACTORS_KEY] = factors
+    session[AUTH_AT_KEY] = int(time.time())
+    session.save()
+    AccountSession.objects.update_or_create(
+        session_key=session.session_key, defaults={"account": user, "factors": factors}
+    )
+
+
+def password_only_login(client: Any, user: Any) -> None:
+    """A session that passed the password and nothing else (e.g. Django admin's own login)."""
+    client.force_login(user)
+    record_full_session(client, user, ["password"])
+
+
+@pytest.fixture
+def staff_client(clerk: Any) -> Any:
+    """A test client signed in as the clerk with password and TOTP."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(clerk)
+    return client

@@ -86,3 +86,27 @@ def StaffFactory(
     assert scope is not None, "give a department or a region"
     kernel.assign_role(actor="test", user=account, role=role, region=scope, department=department)
     return account
+
+
+#: The authenticator secret test accounts enrol with (base32).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_code(secret: str = TOTP_SECRET, *, steps_ahead: int = 0) -> str:
+    """The authenticator code for now (or ``steps_ahead`` 30-second steps later: each code
+    signs in once, so a test that signs in twice uses the next step's code)."""
+    import time
+
+    import pyotp
+
+    return pyotp.TOTP(secret).at(time.time() + 30 * steps_ahead)
+
+
+def enrol_totp_device(account: Account, secret: str = TOTP_SECRET) -> Any:
+    """Give ``account`` an authenticator app, through the service, leaving the current
+    step's code unused."""
+    from yiwang.identity.services import enrol_totp
+
+    return enrol_totp(
+        actor="test", account=account, secret=secret, code=totp_code(secret, steps_ahead=-1)
+    )

@@ -59,6 +59,53 @@ YIWANG_SESSION_MAX_AGE = env.integer("YIWANG_SESSION_MAX_AGE", 12 * 3600, minimu
 SESSION_COOKIE_AGE = YIWANG_SESSION_MAX_AGE
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
+# Single sign-on: Yiwang as an OpenID Connect provider (django-oauth-toolkit). The signing key
+# is generated into <data dir>/keys/oidc/ on first use; `yiwang oidc rotate-key` rotates it
+# (restart to publish). Where a client sends the user who is not signed in yet:
+from yiwang.identity import oidc_keys  # noqa: E402
+
+YIWANG_OIDC_LOGIN_URL = env.string("YIWANG_OIDC_LOGIN_URL", "identity:staff-login")
+YIWANG_OIDC_ACCESS_TOKEN_TTL = env.integer("YIWANG_OIDC_ACCESS_TOKEN_TTL", 600, minimum=60)
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    # Empty: derived from the request (scheme and host of /.well-known/openid-configuration).
+    "OIDC_ISS_ENDPOINT": env.string("YIWANG_OIDC_ISSUER", "").rstrip("/"),
+    "OIDC_RSA_PRIVATE_KEY": oidc_keys.active_key(DATA_DIR / "keys"),
+    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": oidc_keys.inactive_keys(DATA_DIR / "keys"),
+    "OAUTH2_VALIDATOR_CLASS": "yiwang.identity.oidc.YiwangValidator",
+    "OIDC_SERVER_CLASS": "yiwang.identity.oidc.YiwangServer",
+    "SCOPES": {
+        "openid": _("确认您的身份"),
+        "profile": _("实名信息：姓名、脱敏的身份证号码和实名等级"),
+        "enterprise": _("您代表办事的企业及您的经办权限"),
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["client_secret_basic", "client_secret_post"],
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": YIWANG_OIDC_ACCESS_TOKEN_TTL,
+    "ID_TOKEN_EXPIRE_SECONDS": YIWANG_OIDC_ACCESS_TOKEN_TTL,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": YIWANG_SESSION_MAX_AGE,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "PKCE_REQUIRED": True,
+    "REQUEST_APPROVAL_PROMPT": "force",
+    # Plain http redirect URIs only where the platform itself runs without TLS (development).
+    "ALLOWED_REDIRECT_URI_SCHEMES": (
+        ["https"] if env.boolean("YIWANG_SECURE_COOKIES", False) else ["https", "http"]
+    ),
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
+
 # Uploaded files.
 YIWANG_UPLOAD_MAX_BYTES = env.integer("YIWANG_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 YIWANG_UPLOAD_TYPES = env.strings(
@@ -98,6 +145,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "yiwang.identity.middleware.AccountSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -146,6 +194,7 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 8},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "yiwang.identity.passwords.MaximumLengthValidator", "OPTIONS": {"max_length": 64}},
 ]
 
 LANGUAGE_CODE = "zh-hans"

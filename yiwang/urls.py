@@ -13,5 +13,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("yiwang.identity.urls")),
+    path("", include("yiwang.identity.urls_oidc")),  # /.well-known/openid-configuration, /oidc/
     path("", include("yiwang.portal.urls")),
 ]

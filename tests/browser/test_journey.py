@@ -12,7 +12,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, enrol_totp_device, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,6 +43,23 @@ def sign_in(page: Any, username: str, password: str, *, submit: str = "登录") 
     page.get_by_role("button", name=submit, exact=True).click()
 
 
+def second_factor(page: Any, code: str | None = None) -> None:
+    """The staff sign-in's second step: the authenticator code."""
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        re.compile("^(第二步：验证身份|Step 2: confirm it is you)$")
+    )
+    assert_page_ok(page)
+    page.get_by_label(re.compile("^(动态口令|Authenticator code)$")).fill(code or totp_code())
+    page.get_by_role("button", name=re.compile("^(验证|Verify)$")).click()
+
+
+@pytest.fixture
+def clerk(clerk: Any) -> Any:
+    """The clerk, with an authenticator app (every staff sign-in needs a second factor)."""
+    enrol_totp_device(clerk)
+    return clerk
+
+
 def test_first_journey(page: Any, clerk: Any, live_server: Any) -> None:
     # Given the landing page
     page.goto("/")
@@ -58,6 +75,7 @@ def test_first_journey(page: Any, clerk: Any, live_server: Any) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("工作人员登录")
     assert_page_ok(page)
     sign_in(page, "clerk", PASSWORD)
+    second_factor(page)
 
     # Then the staff home greets them and lists their role
     expect(page).to_have_url(f"{live_server.url}/staff/")
@@ -128,6 +146,7 @@ def test_english_switch(page: Any, clerk: Any) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Staff sign-in")
     assert_page_ok(page)
     sign_in(page, "clerk", PASSWORD, submit="Sign in")
+    second_factor(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, clerk")
     expect(page.get_by_role("heading", name="Service window clerk")).to_be_visible()
     assert_page_ok(page)
@@ -160,6 +179,7 @@ def test_pages_fit_a_320px_screen(open_page: Any, clerk: Any, elder: bool) -> No
     screenshot(page, f"login-error-320{suffix}")
 
     sign_in(page, "clerk", PASSWORD)
+    second_factor(page)
     expect(page.get_by_role("heading", name="窗口人员")).to_be_visible()
     assert_fits(page, 320)
     assert_page_ok(page)

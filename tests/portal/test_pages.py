@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, enrol_totp_device, totp_code
 from yiwang.kernel.models import AuditEntry
 
 LOGIN_URL = "/staff/login/"
@@ -80,12 +80,18 @@ def test_staff_home_sends_anonymous_users_to_sign_in(client: Client) -> None:
 
 
 def test_clerk_signs_in_and_sees_their_role(client: Client, clerk: Any) -> None:
+    enrol_totp_device(clerk)
     response = client.post(LOGIN_URL, {"username": "clerk", "password": PASSWORD})
 
+    # The password alone does not sign a staff member in: the second factor comes next.
+    assert response.status_code == 302
+    assert response["Location"] == "/account/mfa/"
+    assert not is_signed_in(client)
+    response = client.post("/account/mfa/", {"code": totp_code()})
     assert response.status_code == 302
     assert response["Location"] == STAFF_HOME_URL
     assert is_signed_in(client)
-    assert AuditEntry.objects.filter(action="identity.login", actor_id=clerk.pk).exists()
+    assert AuditEntry.objects.filter(action="identity.signed_in", actor_id=clerk.pk).exists()
 
     home = client.get(STAFF_HOME_URL)
     html = home.content.decode()
@@ -98,10 +104,14 @@ def test_clerk_signs_in_and_sees_their_role(client: Client, clerk: Any) -> None:
 
 
 def test_sign_in_follows_next(client: Client, clerk: Any) -> None:
+    enrol_totp_device(clerk)
     response = client.post(
         f"{LOGIN_URL}?next={STAFF_HOME_URL}",
         {"username": "clerk", "password": PASSWORD, "next": STAFF_HOME_URL},
     )
+    assert response["Location"] == "/account/mfa/?next=%2Fstaff%2F"
+
+    response = client.post(response["Location"], {"code": totp_code()})
 
     assert response["Location"] == STAFF_HOME_URL
 
@@ -113,7 +123,7 @@ def test_citizen_cannot_sign_in_at_the_staff_login(client: Client, citizen: Any)
     assert not is_signed_in(client)
     # The same words as a wrong password: the page does not tell who has an account.
     assert "用户名或密码不正确。" in response.content.decode()
-    assert not AuditEntry.objects.filter(action="identity.login").exists()
+    assert not AuditEntry.objects.filter(action="identity.signed_in").exists()
 
 
 def test_wrong_password_shows_the_error_summary(client: Client, clerk: Any) -> None:
@@ -170,7 +180,7 @@ def test_sign_out_must_be_a_post(client: Client, clerk: Any) -> None:
 
     assert response.status_code == 405
     assert is_signed_in(client)
-    assert not AuditEntry.objects.filter(action="identity.logout").exists()
+    assert not AuditEntry.objects.filter(action="identity.signed_out").exists()
 
 
 def test_sign_out(client: Client, clerk: Any) -> None:
@@ -181,7 +191,7 @@ def test_sign_out(client: Client, clerk: Any) -> None:
     assert response.status_code == 302
     assert response["Location"] == "/"
     assert not is_signed_in(client)
-    assert AuditEntry.objects.filter(action="identity.logout", actor_id=clerk.pk).exists()
+    assert AuditEntry.objects.filter(action="identity.signed_out", actor_id=clerk.pk).exists()
     assert client.get(STAFF_HOME_URL).status_code == 302
 
 

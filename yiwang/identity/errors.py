@@ -21,3 +21,6 @@ class ErrorCode(StrEnum):
     ENTITY_MISMATCH = "entity_mismatch"
     ENTITY_ALREADY_BOUND = "entity_already_bound"
     DELEGATION_INVALID = "delegation_invalid"
+    DELEGATION_EXISTS = "delegation_exists"
+    LAST_SECOND_FACTOR = "last_second_factor"
+    PASSKEY_INVALID = "passkey_invalid"

@@ -89,6 +89,8 @@ OAUTH2_PROVIDER = {
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "PKCE_REQUIRED": True,
+    # Client secrets are long random strings: a salted SM3 suffices (yiwang.identity.hashers).
+    "CLIENT_SECRET_HASHER": "sm3_secret",
     "REQUEST_APPROVAL_PROMPT": "force",
     # Plain http redirect URIs only where the platform itself runs without TLS (development).
     "ALLOWED_REDIRECT_URI_SCHEMES": (
@@ -186,7 +188,8 @@ AUTH_USER_MODEL = "identity.Account"
 LOGIN_URL = "identity:staff-login"
 LOGIN_REDIRECT_URL = "portal:staff-home"
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",  # first: every password uses it
+    "yiwang.identity.hashers.SecretSM3Hasher",  # OAuth client secrets only (see that module)
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {

@@ -21,12 +21,14 @@ the transaction that saves it.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db import transaction
-from oauth2_provider.models import AbstractApplication
+from oauth2_provider.models import AbstractApplication, Grant
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors as oauth_errors
+from oauthlib.oauth2.rfc6749 import utils
 from oauthlib.oauth2.rfc6749.grant_types.authorization_code import (
     code_challenge_method_s256,
 )
@@ -153,15 +155,6 @@ class YiwangValidator(OAuth2Validator):  # type: ignore[misc]
             super().validate_redirect_uri(client_id, redirect_uri, request, *args, **kwargs)
         )
 
-    def confirm_redirect_uri(
-        self, client_id: str, code: str, redirect_uri: str, client: Any, *args: Any, **kwargs: Any
-    ) -> bool:
-        """At the token endpoint: the very redirect URI the code was issued for."""
-        from oauth2_provider.models import get_grant_model
-
-        grant = get_grant_model().objects.filter(code=code, application=client).first()
-        return grant is not None and grant.redirect_uri == redirect_uri
-
     def validate_response_type(
         self,
         client_id: str,
@@ -184,6 +177,68 @@ class YiwangValidator(OAuth2Validator):  # type: ignore[misc]
         if request.client.algorithm != RS256:  # registered after the code was issued
             raise oauth_errors.UnauthorizedClientError(request=request)
         return super().finalize_id_token(id_token, token, token_handler, request)
+
+    # ---- One grant lookup per token request ------------------------------------------------
+    # oauthlib asks for the same authorization code six times while it checks one token
+    # request (scopes, nonce, code, redirect URI, PKCE challenge and method). The grant is read
+    # once and kept on the oauthlib request, which lives for that one HTTP request only.
+
+    def _grant(self, code: str, request: Any) -> Grant | None:
+        cached: dict[str, Grant | None] | None = getattr(request, "_yiwang_grants", None)
+        if cached is None:
+            cached = {}
+            request._yiwang_grants = cached
+        if code not in cached:
+            cached[code] = Grant.objects.select_related("user").filter(code=code).first()
+        return cached[code]
+
+    def _client_grant(self, code: str, client: Any, request: Any) -> Grant | None:
+        grant = self._grant(code, request)
+        if grant is None or client is None or grant.application_id != client.pk:
+            return None
+        return grant
+
+    def get_authorization_code_scopes(
+        self, client_id: str, code: str, redirect_uri: str, request: Any
+    ) -> Any:
+        grant = self._grant(code, request)
+        return utils.scope_to_list(grant.scope) if grant and grant.scope else []
+
+    def get_authorization_code_nonce(
+        self, client_id: str, code: str, redirect_uri: str, request: Any
+    ) -> str | None:
+        grant = self._grant(code, request)
+        return (grant.nonce or None) if grant else None
+
+    def validate_code(
+        self, client_id: str, code: str, client: Any, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        grant = self._client_grant(code, client, request)
+        if grant is None or grant.is_expired():
+            return False
+        request.scopes = grant.scope.split(" ")
+        request.user = grant.user
+        if grant.nonce:
+            request.nonce = grant.nonce
+        if grant.claims:
+            request.claims = json.loads(grant.claims)
+        return True
+
+    def confirm_redirect_uri(
+        self, client_id: str, code: str, redirect_uri: str, client: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        """At the token endpoint: the very redirect URI the code was issued for."""
+        request = args[0] if args else kwargs.get("request")
+        grant = self._client_grant(code, client, request) if request is not None else None
+        return grant is not None and grant.redirect_uri == redirect_uri
+
+    def get_code_challenge(self, code: str, request: Any) -> str | None:
+        grant = self._client_grant(code, request.client, request)
+        return (grant.code_challenge or None) if grant else None
+
+    def get_code_challenge_method(self, code: str, request: Any) -> str | None:
+        grant = self._client_grant(code, request.client, request)
+        return (grant.code_challenge_method or None) if grant else None
 
     # ---- Audit, in the transaction that saves the grant -----------------------------------
 

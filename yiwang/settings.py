@@ -64,7 +64,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # (restart to publish). Where a client sends the user who is not signed in yet:
 from yiwang.identity import oidc_keys  # noqa: E402
 
-YIWANG_OIDC_LOGIN_URL = env.string("YIWANG_OIDC_LOGIN_URL", "identity:staff-login")
+YIWANG_OIDC_LOGIN_URL = env.string("YIWANG_OIDC_LOGIN_URL", "identity:login")
 YIWANG_OIDC_ACCESS_TOKEN_TTL = env.integer("YIWANG_OIDC_ACCESS_TOKEN_TTL", 600, minimum=60)
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,

@@ -195,7 +195,7 @@ def test_anonymous_user_is_sent_to_the_login_page(client: Any, app: Any) -> None
     _, challenge = pkce_pair()
     response = client.get(authorize_url(app, challenge))
     assert response.status_code == 302
-    assert response["Location"].startswith("/staff/login/?next=")
+    assert response["Location"].startswith("/account/login/?next=")
 
 
 def test_saying_no_returns_access_denied_and_creates_nothing(

@@ -151,7 +151,7 @@ def test_full_flow_with_authlib(client: Any, live_server: Any) -> None:
     assert AccessToken.objects.filter(user=user).count() == 0
     assert RefreshToken.objects.filter(user=user, revoked__isnull=True).count() == 0
     again = browser.get(url)
-    assert again.status_code == 302 and "/staff/login/" in again.headers["location"]
+    assert again.status_code == 302 and "/account/login/" in again.headers["location"]
 
     # And the trail holds the grants, the refusal of the replay and the logout
     actions = list(AuditEntry.objects.values_list("action", flat=True))

@@ -103,10 +103,15 @@ def load_citizens(actor: Any, say: Any) -> None:
     from yiwang.kernel.fields import lookup
 
     accounts = []
-    for (name, birth, seq), mobile in zip(PERSONS[:3], CITIZEN_MOBILES, strict=True):
+    usernames = ["zhangwei", "wangfang", "lina"]
+    for (name, birth, seq), mobile, username in zip(
+        PERSONS[:3], CITIZEN_MOBILES, usernames, strict=True
+    ):
         account = Account.objects.filter(**lookup(Account, "mobile", mobile)).first()
         if account is None:
-            account = create_citizen_account(actor=actor, mobile=mobile, password=DEMO_PASSWORD)
+            account = create_citizen_account(
+                actor=actor, mobile=mobile, password=DEMO_PASSWORD, username=username
+            )
         if not account.verified_at:
             verify_real_name(
                 actor=actor, account=account, name=name, id_number=person_id_number(birth, seq)

@@ -119,11 +119,16 @@ def register_account(*, actor: Any, mobile: str, code: str, password: str) -> Ac
 
 
 @transaction.atomic
-def create_citizen_account(*, actor: Any, mobile: str, password: str) -> Account:
+def create_citizen_account(
+    *, actor: Any, mobile: str, password: str, username: str | None = None
+) -> Account:
     """Create an unverified citizen account. Registration calls it once the mobile number is
-    proven; the demo loader calls it directly."""
+    proven (with a random username); the demo loader calls it directly with fixed names."""
     account = Account(
-        username=_new_username(), mobile=mobile, is_staff=False, password_changed_at=timezone.now()
+        username=username or _new_username(),
+        mobile=mobile,
+        is_staff=False,
+        password_changed_at=timezone.now(),
     )
     account.set_password(password)
     account.save()

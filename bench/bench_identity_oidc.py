@@ -1,20 +1,28 @@
 """Single sign-on throughput: the token endpoint (code → tokens) and userinfo, each against a
-minimal authenticated JSON endpoint (GET /api/v1/kernel/me) on the same Django test client."""
+minimal authenticated JSON endpoint (GET /api/v1/kernel/me) on the same server in the same run.
+
+The server is the real one (``yiwang serve``, uvicorn) on the benchmark's test database; one
+keep-alive HTTP client drives both sides, as a relying party and a browser would."""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
 import hashlib
+import logging
 import secrets
+from collections.abc import Iterator
 
 import harness  # first: it sets up Django
+import httpx
 from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application, Grant
 
 from yiwang.identity.models import Account, AccountSession
 from yiwang.identity.services.sessions import FACTORS_KEY
+
+logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is not a result
 
 SECRET = "bench-client-secret-0123456789abcdef"  # noqa: S105  (a throwaway test client)
 REDIRECT = "https://client.example/cb"
@@ -71,44 +79,56 @@ def main() -> None:
         )
         for code in codes
     )
-    pending = iter(codes)
-    api = Client()
+    session_cookie = {"sessionid": browser.cookies["sessionid"].value}
+    with (
+        harness.live_server() as base,
+        httpx.Client(base_url=base, timeout=30) as http,
+        httpx.Client(base_url=base, timeout=30, cookies=session_cookie) as person,
+    ):
+        run_against_server(http, person, iter(codes), verifier, auth, total)
+
+
+def run_against_server(
+    http: httpx.Client,
+    person: httpx.Client,
+    codes: Iterator[str],
+    verifier: str,
+    auth: str,
+    total: int,
+) -> None:
+    """``http`` is the relying party (client credentials); ``person`` a signed-in browser."""
 
     def token() -> None:
-        response = api.post(
+        response = http.post(
             "/oidc/token/",
-            {
+            data={
                 "grant_type": "authorization_code",
-                "code": next(pending),
+                "code": next(codes),
                 "redirect_uri": REDIRECT,
                 "code_verifier": verifier,
             },
-            HTTP_AUTHORIZATION=auth,
+            headers={"Authorization": auth},
         )
         assert response.status_code == 200, response.content
 
     def minimal() -> None:
-        assert browser.get("/api/v1/kernel/me").status_code == 200
+        response = person.get("/api/v1/kernel/me")
+        assert response.status_code == 200, response.content
 
     harness.compare("identity_token", token, minimal, ops_per_round=OPS, rounds=ROUNDS)
     exchanged = AccessToken.objects.count()
     if exchanged != total or Grant.objects.exists():
         raise RuntimeError(f"expected {total} exchanges and no grant left, got {exchanged}")
 
-    bearer = (
-        "Bearer "
-        + api.post(
-            "/oidc/token/",
-            {
-                "grant_type": "refresh_token",
-                "refresh_token": _any_refresh_token(),
-            },
-            HTTP_AUTHORIZATION=auth,
-        ).json()["access_token"]
+    refreshed = http.post(
+        "/oidc/token/",
+        data={"grant_type": "refresh_token", "refresh_token": _any_refresh_token()},
+        headers={"Authorization": auth},
     )
+    bearer = "Bearer " + refreshed.json()["access_token"]
 
     def userinfo() -> None:
-        response = api.get("/oidc/userinfo/", HTTP_AUTHORIZATION=bearer)
+        response = http.get("/oidc/userinfo/", headers={"Authorization": bearer})
         assert response.status_code == 200 and response.json()["name"] == "张伟"
 
     harness.compare("identity_userinfo", userinfo, minimal, ops_per_round=OPS * 4, rounds=ROUNDS)

@@ -247,3 +247,55 @@ def compare(
             f"middle half {q1:.2f}-{q3:.2f} over {rounds} rounds of {ops_per_round}"
         )
     return result
+
+
+def _database_url() -> str:
+    """The DATABASE_URL of the benchmark's test database, for a server in another process."""
+    from django.db import connection
+
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings_dict['NAME']}"
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{settings_dict['USER']}{password}@{host}:{port}/{settings_dict['NAME']}"
+
+
+@contextmanager
+def live_server(timeout: float = 60.0) -> Iterator[str]:
+    """Serve the platform over HTTP with ``yiwang serve`` (uvicorn) on the benchmark's test
+    database, as a client reaches it; yields the base URL. Use inside ``test_database()``."""
+    import socket
+    import subprocess
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": _database_url()}
+    command = [sys.executable, "-m", "yiwang", "serve", "--port", str(port), "--no-access-log"]
+    server = subprocess.Popen(  # noqa: S603  (our own command line)
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/readyz", timeout=2) as answer:  # noqa: S310
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start (exit code {server.poll()})")
+            time.sleep(0.2)
+        log(f"serving {base} (pid {server.pid})")
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()

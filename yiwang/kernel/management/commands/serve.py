@@ -13,6 +13,9 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=1)
         parser.add_argument("--reload", action="store_true")
+        parser.add_argument(
+            "--no-access-log", action="store_true", help="do not log every request"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         import uvicorn
@@ -25,5 +28,6 @@ class Command(BaseCommand):
             workers=options["workers"],
             reload=options["reload"],
             log_level="info",
+            access_log=not options["no_access_log"],
             proxy_headers=False,
         )

@@ -13,9 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=1)
         parser.add_argument("--reload", action="store_true")
-        parser.add_argument(
-            "--no-access-log", action="store_true", help="do not log every request"
-        )
+        parser.add_argument("--no-access-log", action="store_true", help="do not log every request")
 
     def handle(self, *args: Any, **options: Any) -> None:
         import uvicorn

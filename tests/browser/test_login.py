@@ -79,3 +79,36 @@ def test_staff_without_a_factor_enrols_an_authenticator(page: Any, clerk: Any) -
     page.get_by_role("button", name="完成设置并登录").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("您好，clerk")
+
+
+def test_citizen_changes_the_mobile_number_with_a_code_sent_to_the_new_one(
+    open_page: Any, citizen: Any
+) -> None:
+    from yiwang.identity.models import Account
+
+    page = open_page(width=320, height=640)
+    page.goto("/account/login/")
+    page.get_by_label("用户名或手机号码").fill("citizen")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("账号安全")
+
+    page.get_by_role("link", name="更换手机号码").click()
+    if page.get_by_label("密码").count():  # asked to confirm who they are first
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="确认").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("更换手机号码")
+    assert_page_ok(page)
+    assert_fits(page, 320)
+    page.locator("input[name=mobile]").fill("13655556666")
+    page.get_by_role("button", name="获取验证码").click()
+
+    message = SmsMessage.objects.order_by("-created_at", "-pk").first()
+    assert message is not None and message.mobile == "13655556666"
+    code = re.search(r"\d{6}", message.body)
+    assert code
+    page.locator("input[name=code]").fill(code.group(0))
+    page.get_by_role("button", name="确认更换").click()
+
+    expect(page.get_by_role("status")).to_contain_text("手机号码已更换")
+    assert Account.objects.get(pk=citizen.pk).mobile == "13655556666"

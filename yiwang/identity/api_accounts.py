@@ -35,18 +35,9 @@ from yiwang.identity.services.enterprise import (
 )
 from yiwang.kernel import ratelimit
 from yiwang.kernel.fields import SensitiveKind, mask
-from yiwang.kernel.schemas import ErrorOut
+from yiwang.kernel.schemas import ERRORS
 
 router = Router(tags=["identity"])
-ERRORS: dict[int, type[ErrorOut]] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-    429: ErrorOut,
-}
 
 
 def _public_post(request: HttpRequest, scope: str, limit: int, window_seconds: int) -> None:

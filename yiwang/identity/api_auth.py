@@ -17,6 +17,7 @@ from yiwang.identity.services.sessions import live_sessions
 from yiwang.identity.views import second_factor_subject
 from yiwang.kernel.errors import CSRF_MESSAGE, DomainError
 from yiwang.kernel.errors import ErrorCode as KernelErrorCode
+from yiwang.kernel.schemas import ERRORS
 
 router = Router(tags=["identity"])
 
@@ -62,7 +63,7 @@ def _csrf(request: HttpRequest) -> None:
         raise DomainError(KernelErrorCode.CSRF_FAILED, CSRF_MESSAGE, status=403)
 
 
-@router.post("/login/password", auth=None, response=LoginOut)
+@router.post("/login/password", auth=None, response={200: LoginOut, **ERRORS})
 def login_password(request: HttpRequest, body: PasswordLogin) -> dict[str, str]:
     _csrf(request)
     account = services.check_password_login(
@@ -71,14 +72,14 @@ def login_password(request: HttpRequest, body: PasswordLogin) -> dict[str, str]:
     return {"status": services.complete_first_factor(request, account, "password")}
 
 
-@router.post("/login/sms/send", auth=None, response={202: LoginOut})
+@router.post("/login/sms/send", auth=None, response={202: LoginOut, **ERRORS})
 def login_sms_send(request: HttpRequest, body: MobileIn) -> Status[Any]:
     _csrf(request)
     services.send_login_code(ip=source_address(request), mobile=body.mobile)
     return Status(202, {"status": "code_sent"})
 
 
-@router.post("/login/sms", auth=None, response=LoginOut)
+@router.post("/login/sms", auth=None, response={200: LoginOut, **ERRORS})
 def login_sms(request: HttpRequest, body: SmsLogin) -> dict[str, str]:
     _csrf(request)
     account = services.check_sms_login(
@@ -87,7 +88,7 @@ def login_sms(request: HttpRequest, body: SmsLogin) -> dict[str, str]:
     return {"status": services.complete_first_factor(request, account, "sms")}
 
 
-@router.post("/login/totp", auth=None, response=LoginOut)
+@router.post("/login/totp", auth=None, response={200: LoginOut, **ERRORS})
 def login_totp(request: HttpRequest, body: CodeIn) -> dict[str, str]:
     _csrf(request)
     subject = second_factor_subject(request)
@@ -103,13 +104,13 @@ def login_totp(request: HttpRequest, body: CodeIn) -> dict[str, str]:
     return {"status": "signed_in"}
 
 
-@router.post("/logout", response={204: None})
+@router.post("/logout", response={204: None, **ERRORS})
 def logout(request: HttpRequest) -> Status[Any]:
     services.sign_out(request)
     return Status(204, None)
 
 
-@router.get("/sessions", response=list[SessionOut])
+@router.get("/sessions", response={200: list[SessionOut], **ERRORS})
 def sessions(request: HttpRequest) -> list[dict[str, Any]]:
     current = request.session.session_key
     return [
@@ -126,6 +127,6 @@ def sessions(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.post("/sessions/end-others", response=EndedOut)
+@router.post("/sessions/end-others", response={200: EndedOut, **ERRORS})
 def end_others(request: HttpRequest) -> dict[str, int]:
     return {"ended": services.end_other_sessions(actor=request.user, request=request)}

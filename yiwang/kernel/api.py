@@ -20,10 +20,10 @@ from yiwang.kernel.models import AuditEntry, Department, Region, RoleAssignment,
 from yiwang.kernel.node import this_node
 from yiwang.kernel.permissions import can
 from yiwang.kernel.schemas import (
+    ERRORS,
     AuditEntryOut,
     DepartmentIn,
     DepartmentOut,
-    ErrorOut,
     FileOut,
     MeOut,
     NodeOut,
@@ -37,15 +37,6 @@ from yiwang.kernel.schemas import (
 )
 
 router = Router(tags=["kernel"])
-ERRORS: dict[int, type[ErrorOut]] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    413: ErrorOut,
-    422: ErrorOut,
-}
 
 
 def _not_found() -> DomainError:

@@ -16,6 +16,13 @@ class ErrorOut(Schema):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
+#: The error responses every endpoint may give, for the OpenAPI schema: spread it into an
+#: operation's ``response=`` map, e.g. ``response={200: ThingOut, **ERRORS}``.
+ERRORS: dict[int, type[ErrorOut]] = dict.fromkeys(
+    (400, 401, 403, 404, 409, 413, 422, 429), ErrorOut
+)
+
+
 class RegionOut(Schema):
     code: str
     name: str

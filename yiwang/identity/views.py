@@ -15,10 +15,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yiwang.identity import services
+from yiwang.identity.forms import (
+    CitizenLoginForm,
+    MobileForm,
+    SmsCodeForm,
+    StaffLoginForm,
+    TotpForm,
+)
 from yiwang.identity.models import Account, TotpDevice
 from yiwang.identity.services import factors as factor_services
 from yiwang.identity.services.authentication import has_second_factor, source_address
@@ -84,61 +90,6 @@ def rp_id(request: HttpRequest) -> str:
 def origin(request: HttpRequest) -> str:
     configured = getattr(settings, "YIWANG_WEBAUTHN_ORIGIN", "")
     return str(configured) if configured else f"{request.scheme}://{request.get_host()}"
-
-
-# ---- Forms ---------------------------------------------------------------------------------
-
-
-class StaffLoginForm(forms.Form):
-    username = forms.CharField(
-        label=gettext_lazy("用户名"),
-        max_length=150,
-        error_messages={"required": gettext_lazy("请输入用户名。")},
-    )
-    password = forms.CharField(
-        label=gettext_lazy("密码"),
-        strip=False,
-        max_length=128,
-        error_messages={"required": gettext_lazy("请输入密码。")},
-    )
-
-
-class CitizenLoginForm(forms.Form):
-    username = forms.CharField(
-        label=gettext_lazy("用户名或手机号码"),
-        max_length=150,
-        error_messages={"required": gettext_lazy("请输入用户名或手机号码。")},
-    )
-    password = forms.CharField(
-        label=gettext_lazy("密码"),
-        strip=False,
-        max_length=128,
-        error_messages={"required": gettext_lazy("请输入密码。")},
-    )
-
-
-class MobileForm(forms.Form):
-    mobile = forms.CharField(
-        label=gettext_lazy("手机号码"),
-        max_length=20,
-        error_messages={"required": gettext_lazy("请输入手机号码。")},
-    )
-
-
-class SmsCodeForm(forms.Form):
-    code = forms.CharField(
-        label=gettext_lazy("短信验证码"),
-        max_length=6,
-        error_messages={"required": gettext_lazy("请输入短信验证码。")},
-    )
-
-
-class TotpForm(forms.Form):
-    code = forms.CharField(
-        label=gettext_lazy("动态口令"),
-        max_length=8,
-        error_messages={"required": gettext_lazy("请输入身份验证器上显示的6位动态口令。")},
-    )
 
 
 def refuse(form: forms.Form, error: DomainError, field: str | None = None) -> None:

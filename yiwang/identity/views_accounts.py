@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from yiwang.identity import services
+from yiwang.identity.forms import CodePasswordForm, MobileForm
 from yiwang.identity.models import VerificationLevel
 from yiwang.identity.services.enterprise import (
     agent_delegations,
@@ -57,28 +58,6 @@ def _client_limit(request: HttpRequest, scope: str, limit: int, window_seconds: 
 
 
 # ---- Registration ---------------------------------------------------------------------------
-
-
-class MobileForm(forms.Form):
-    mobile = forms.CharField(
-        label=gettext_lazy("手机号码"),
-        max_length=20,
-        error_messages={"required": gettext_lazy("请输入手机号码。")},
-    )
-
-
-class CodePasswordForm(forms.Form):
-    code = forms.CharField(
-        label=gettext_lazy("短信验证码"),
-        max_length=12,
-        error_messages={"required": gettext_lazy("请输入短信验证码。")},
-    )
-    password = forms.CharField(
-        label=gettext_lazy("设置密码"),
-        max_length=200,
-        strip=False,
-        error_messages={"required": gettext_lazy("请设置密码。")},
-    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yiwang.identity import services
+from yiwang.identity.forms import MobileForm, SmsCodeForm, TotpForm
 from yiwang.identity.models import OneTimeCodePurpose, TotpDevice
 from yiwang.identity.services import factors as factor_services
 from yiwang.identity.services.authentication import source_address
@@ -26,9 +27,6 @@ from yiwang.identity.services.sessions import (
     recently_authenticated,
 )
 from yiwang.identity.views import (
-    MobileForm,
-    SmsCodeForm,
-    TotpForm,
     origin,
     refuse,
     rp_id,

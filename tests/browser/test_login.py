@@ -112,3 +112,30 @@ def test_citizen_changes_the_mobile_number_with_a_code_sent_to_the_new_one(
 
     expect(page.get_by_role("status")).to_contain_text("手机号码已更换")
     assert Account.objects.get(pk=citizen.pk).mobile == "13655556666"
+
+
+def test_citizen_changes_the_password(open_page: Any, citizen: Any) -> None:
+    from yiwang.identity.models import Account
+
+    page = open_page(width=320, height=640)
+    page.goto("/account/login/")
+    page.get_by_label("用户名或手机号码").fill("citizen")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("账号安全")
+
+    page.get_by_role("link", name="修改密码").click()
+    if page.get_by_role("heading", level=1).inner_text() != "修改密码":
+        page.get_by_label("密码").fill(PASSWORD)  # asked to confirm who they are first
+        page.get_by_role("button", name="确认").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("修改密码")
+    page.get_by_role("button", name="修改密码").click()  # empty: the error summary
+    expect(page.get_by_role("alert")).to_contain_text("请输入新密码")
+    assert_page_ok(page)
+    assert_fits(page, 320)
+
+    page.get_by_label("新密码", exact=True).fill("Brand-New-Pass-77")
+    page.get_by_label("再次输入新密码").fill("Brand-New-Pass-77")
+    page.get_by_role("button", name="修改密码").click()
+    expect(page.get_by_role("status")).to_contain_text("密码已修改")
+    assert Account.objects.get(pk=citizen.pk).check_password("Brand-New-Pass-77")

@@ -146,3 +146,54 @@ def test_wrong_code_leaves_the_mobile_unchanged(client: Client, citizen: Any) ->
     assert response.status_code == 200
     assert Account.objects.get(pk=citizen.pk).mobile == before
     assert AuditEntry.objects.filter(action="identity.code_refused").exists()
+
+
+def test_authenticator_enrolment_shows_a_qr_code_and_the_secret(
+    client: Client, citizen: Any
+) -> None:
+    client.force_login(citizen)
+    page = client.get("/account/security/totp/add/").content.decode()
+    assert 'src="data:image/svg+xml' in page
+    assert "otpauth://totp/" in page
+
+
+def test_change_password_signs_out_other_devices(client: Client, citizen: Any) -> None:
+    from yiwang.identity.models import Account, AccountSession
+    from yiwang.kernel.models import AuditEntry
+
+    other = Client()
+    other.force_login(citizen)
+    client.force_login(citizen)
+    response = client.post(
+        "/account/security/password/",
+        {"new_password": "Brand-New-Pass-77", "new_password_again": "Brand-New-Pass-77"},
+    )
+    assert response.status_code == 302
+    assert Account.objects.get(pk=citizen.pk).check_password("Brand-New-Pass-77")
+    assert client.get("/account/security/").status_code == 200  # this device stays in
+    assert other.get("/account/security/").status_code == 302  # the other one is out
+    assert AccountSession.objects.filter(account=citizen, ended_at__isnull=True).count() == 1
+    assert AuditEntry.objects.filter(action="identity.password_changed").exists()
+
+
+@pytest.mark.parametrize(
+    ("first", "again", "message"),
+    [
+        ("password", "password", "常见"),
+        ("Brand-New-Pass-77", "Brand-New-Pass-78", "不一致"),
+        ("", "", "请输入新密码"),
+    ],
+)
+def test_bad_new_passwords_change_nothing(
+    client: Client, citizen: Any, first: str, again: str, message: str
+) -> None:
+    from tests.factories import PASSWORD
+    from yiwang.identity.models import Account
+
+    client.force_login(citizen)
+    response = client.post(
+        "/account/security/password/", {"new_password": first, "new_password_again": again}
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert Account.objects.get(pk=citizen.pk).check_password(PASSWORD)

@@ -68,3 +68,19 @@ class CodePasswordForm(forms.Form):
     password = password_field(
         gettext_lazy("设置密码"), gettext_lazy("请设置密码。"), max_length=200
     )
+
+
+class PasswordChangeForm(forms.Form):
+    new_password = password_field(
+        gettext_lazy("新密码"), gettext_lazy("请输入新密码。"), max_length=200
+    )
+    new_password_again = password_field(
+        gettext_lazy("再次输入新密码"), gettext_lazy("请再次输入新密码。"), max_length=200
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, again = cleaned.get("new_password"), cleaned.get("new_password_again")
+        if first and again and first != again:
+            self.add_error("new_password_again", gettext_lazy("两次输入的密码不一致。"))
+        return cleaned

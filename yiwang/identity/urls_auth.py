@@ -37,6 +37,7 @@ urlpatterns: list[URLPattern] = [
         name="security-passkey-remove",
     ),
     path("account/security/mobile/", views_security.mobile_change, name="security-mobile"),
+    path("account/security/password/", views_security.password_change, name="security-password"),
     path(
         "account/security/mobile/code/",
         views_security.mobile_change_code,

@@ -258,6 +258,7 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
         "next": safe_next(request, ""),
         "secret_groups": factor_services.grouped_secret(secret),
         "otpauth_uri": factor_services.totp_uri(account, secret),
+        "otpauth_qr": factor_services.totp_qr(factor_services.totp_uri(account, secret)),
     }
     return render(request, "identity/mfa_enrol.html", context)
 

@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yiwang.identity import services
-from yiwang.identity.forms import MobileForm, SmsCodeForm, TotpForm
+from yiwang.identity.forms import MobileForm, PasswordChangeForm, SmsCodeForm, TotpForm
 from yiwang.identity.models import OneTimeCodePurpose, TotpDevice
 from yiwang.identity.services import factors as factor_services
 from yiwang.identity.services.authentication import source_address
 from yiwang.identity.services.sessions import (
+    keep_this_session,
     live_sessions,
     mark_reauthenticated,
     recently_authenticated,
@@ -127,6 +128,7 @@ def totp_add(request: HttpRequest) -> HttpResponse:
         "form": form,
         "secret_groups": factor_services.grouped_secret(secret),
         "otpauth_uri": factor_services.totp_uri(user, secret),
+        "otpauth_qr": factor_services.totp_qr(factor_services.totp_uri(user, secret)),
     }
     return render(request, "identity/security_totp.html", context)
 
@@ -186,6 +188,26 @@ def passkey_remove(request: HttpRequest, passkey_id: int) -> HttpResponseBase:
     else:
         messages.success(request, _("已删除通行密钥。"))
     return redirect("identity:security")
+
+
+@recent_authentication
+def password_change(request: HttpRequest) -> HttpResponse:
+    """A new password; every other signed-in device is signed out."""
+    user: Any = request.user
+    form = PasswordChangeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_password(
+                actor=user, account=user, new_password=form.cleaned_data["new_password"]
+            )
+        except DomainError as error:
+            refuse(form, error, "new_password")
+        else:
+            keep_this_session(request, user)
+            services.end_other_sessions(actor=user, request=request)
+            messages.success(request, _("密码已修改,其他设备已退出登录。"))
+            return redirect("identity:security")
+    return render(request, "identity/security_password.html", {"form": form})
 
 
 @recent_authentication

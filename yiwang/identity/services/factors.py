@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 import pyotp
+import segno
 import webauthn
 from django.db import transaction
 from django.utils import timezone
@@ -47,6 +48,11 @@ def totp_uri(account: Account, secret: str) -> str:
     return pyotp.TOTP(secret, interval=STEP_SECONDS).provisioning_uri(
         name=account.username, issuer_name=ISSUER
     )
+
+
+def totp_qr(uri: str) -> str:
+    """The otpauth URI as a QR code (an SVG data URI), for scanning with an authenticator."""
+    return str(segno.make(uri, error="m").svg_data_uri(scale=5, border=2))
 
 
 def grouped_secret(secret: str) -> str:

@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.http import HttpRequest
@@ -219,3 +219,13 @@ def end_other_sessions(*, actor: Any, request: HttpRequest) -> int:
         reason="ended_by_user",
         keep_key=request.session.session_key,
     )
+
+
+def keep_this_session(request: HttpRequest, account: Account) -> None:
+    """After a password change: keep this device signed in. Django gives the session a new
+    key (and a new password hash); the server-side record follows the key."""
+    old_key = request.session.session_key
+    update_session_auth_hash(request, account)
+    new_key = request.session.session_key
+    if old_key and new_key and old_key != new_key:
+        AccountSession.objects.filter(session_key=old_key).update(session_key=new_key)

@@ -230,17 +230,14 @@ def mfa(request: HttpRequest) -> HttpResponse:
     return render(request, "identity/mfa.html", context, status=status)
 
 
-def mfa_enrol(request: HttpRequest) -> HttpResponse:
-    """A staff account with no second factor sets up an authenticator app before it can
-    sign in."""
-    subject = second_factor_subject(request)
-    if subject is None:
-        return redirect("identity:staff-login")
-    account, factors = subject
-    if has_second_factor(account):
-        return redirect(with_next(reverse("identity:mfa"), safe_next(request, "")))
-    secret = request.session.get(ENROL_SECRET_KEY) or factor_services.new_totp_secret()
-    request.session[ENROL_SECRET_KEY] = secret
+def enrol_authenticator(
+    request: HttpRequest, account: Account, session_key: str
+) -> tuple[bool, dict[str, Any]]:
+    """The authenticator-enrolment step both the first sign-in and the security page use:
+    a secret kept in the session until the code from the app proves it was added. Returns
+    (enrolled, template context)."""
+    secret = request.session.get(session_key) or factor_services.new_totp_secret()
+    request.session[session_key] = secret
     form = TotpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -250,16 +247,31 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             refuse(form, error, "code")
         else:
-            request.session.pop(ENROL_SECRET_KEY, None)
-            services.complete_second_factor(request, account, factors, "totp")
-            return redirect(safe_next(request, default_next(account)))
-    context = {
+            request.session.pop(session_key, None)
+            return True, {}
+    uri = factor_services.totp_uri(account, secret)
+    return False, {
         "form": form,
-        "next": safe_next(request, ""),
         "secret_groups": factor_services.grouped_secret(secret),
-        "otpauth_uri": factor_services.totp_uri(account, secret),
-        "otpauth_qr": factor_services.totp_qr(factor_services.totp_uri(account, secret)),
+        "otpauth_uri": uri,
+        "otpauth_qr": factor_services.totp_qr(uri),
     }
+
+
+def mfa_enrol(request: HttpRequest) -> HttpResponse:
+    """A staff account with no second factor sets up an authenticator app before it can
+    sign in."""
+    subject = second_factor_subject(request)
+    if subject is None:
+        return redirect("identity:staff-login")
+    account, factors = subject
+    if has_second_factor(account):
+        return redirect(with_next(reverse("identity:mfa"), safe_next(request, "")))
+    enrolled, context = enrol_authenticator(request, account, ENROL_SECRET_KEY)
+    if enrolled:
+        services.complete_second_factor(request, account, factors, "totp")
+        return redirect(safe_next(request, default_next(account)))
+    context["next"] = safe_next(request, "")
     return render(request, "identity/mfa_enrol.html", context)
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yiwang.identity import services
-from yiwang.identity.forms import MobileForm, PasswordChangeForm, SmsCodeForm, TotpForm
+from yiwang.identity.forms import MobileForm, PasswordChangeForm, SmsCodeForm
 from yiwang.identity.models import OneTimeCodePurpose, TotpDevice
 from yiwang.identity.services import factors as factor_services
 from yiwang.identity.services.authentication import source_address
@@ -28,6 +28,7 @@ from yiwang.identity.services.sessions import (
     recently_authenticated,
 )
 from yiwang.identity.views import (
+    enrol_authenticator,
     origin,
     refuse,
     rp_id,
@@ -110,26 +111,10 @@ def reauth(request: HttpRequest) -> HttpResponse:
 @recent_authentication
 def totp_add(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    secret = request.session.get(ADD_SECRET_KEY) or factor_services.new_totp_secret()
-    request.session[ADD_SECRET_KEY] = secret
-    form = TotpForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.enrol_totp(
-                actor=user, account=user, secret=secret, code=form.cleaned_data["code"]
-            )
-        except DomainError as error:
-            refuse(form, error, "code")
-        else:
-            request.session.pop(ADD_SECRET_KEY, None)
-            messages.success(request, _("已添加身份验证器。"))
-            return redirect("identity:security")
-    context = {
-        "form": form,
-        "secret_groups": factor_services.grouped_secret(secret),
-        "otpauth_uri": factor_services.totp_uri(user, secret),
-        "otpauth_qr": factor_services.totp_qr(factor_services.totp_uri(user, secret)),
-    }
+    enrolled, context = enrol_authenticator(request, user, ADD_SECRET_KEY)
+    if enrolled:
+        messages.success(request, _("已添加身份验证器。"))
+        return redirect("identity:security")
     return render(request, "identity/security_totp.html", context)
 
 

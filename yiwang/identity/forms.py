@@ -84,3 +84,16 @@ class PasswordChangeForm(forms.Form):
         if first and again and first != again:
             self.add_error("new_password_again", gettext_lazy("两次输入的密码不一致。"))
         return cleaned
+
+
+class VerifyForm(forms.Form):
+    name = required_text(gettext_lazy("姓名"), gettext_lazy("请输入姓名。"), max_length=50)
+    id_number = required_text(
+        gettext_lazy("居民身份证号码"), gettext_lazy("请输入居民身份证号码。"), max_length=30
+    )
+
+
+class BindForm(forms.Form):
+    credit_code = required_text(
+        gettext_lazy("统一社会信用代码"), gettext_lazy("请输入统一社会信用代码。"), max_length=30
+    )

@@ -17,7 +17,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from yiwang.identity import services
-from yiwang.identity.forms import CodePasswordForm, MobileForm
+from yiwang.identity.forms import (
+    BindForm,
+    CodePasswordForm,
+    MobileForm,
+    VerifyForm,
+    required_text,
+)
 from yiwang.identity.models import VerificationLevel
 from yiwang.identity.services.enterprise import (
     agent_delegations,
@@ -107,19 +113,6 @@ def register_password(request: HttpRequest) -> HttpResponse:
 # ---- Real-name verification -----------------------------------------------------------------
 
 
-class VerifyForm(forms.Form):
-    name = forms.CharField(
-        label=gettext_lazy("姓名"),
-        max_length=50,
-        error_messages={"required": gettext_lazy("请输入姓名。")},
-    )
-    id_number = forms.CharField(
-        label=gettext_lazy("居民身份证号码"),
-        max_length=30,
-        error_messages={"required": gettext_lazy("请输入居民身份证号码。")},
-    )
-
-
 @signed_in
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
@@ -154,23 +147,13 @@ def verify(request: HttpRequest) -> HttpResponse:
 # ---- Enterprises and agents -----------------------------------------------------------------
 
 
-class BindForm(forms.Form):
-    credit_code = forms.CharField(
-        label=gettext_lazy("统一社会信用代码"),
-        max_length=30,
-        error_messages={"required": gettext_lazy("请输入统一社会信用代码。")},
-    )
-
-
 SCOPE_ALL = "all"
 SCOPE_SOME = "some"
 
 
 class AgentForm(forms.Form):
-    mobile = forms.CharField(
-        label=gettext_lazy("经办人手机号码"),
-        max_length=20,
-        error_messages={"required": gettext_lazy("请输入经办人的手机号码。")},
+    mobile = required_text(
+        gettext_lazy("经办人手机号码"), gettext_lazy("请输入经办人的手机号码。"), max_length=20
     )
     scope_kind = forms.ChoiceField(
         label=gettext_lazy("授权范围"),

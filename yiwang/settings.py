@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "yiwang.kernel",
     "yiwang.identity",
+    "yiwang.catalog",
     "yiwang.portal",
 ]
 

@@ -14,5 +14,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("yiwang.identity.urls")),
     path("", include("yiwang.identity.urls_oidc")),  # /.well-known/openid-configuration, /oidc/
+    path("", include("yiwang.catalog.urls")),
     path("", include("yiwang.portal.urls")),
 ]

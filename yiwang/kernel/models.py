@@ -356,3 +356,32 @@ class StoredFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SearchEntry(models.Model):
+    """One searchable document of some module (see :mod:`yiwang.kernel.search`).
+
+    ``title_terms`` and ``terms`` hold analysed, space-separated index terms (jieba words,
+    pinyin, initials and filter tokens); the full-text index over them is an FTS5 table on
+    SQLite and a ``tsvector`` column on PostgreSQL, both kept in step by database triggers.
+    """
+
+    scope = models.CharField(_("范围"), max_length=40)
+    key = models.CharField(_("键"), max_length=100)
+    title = models.CharField(_("标题"), max_length=300)
+    summary = models.TextField(_("摘要"), blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    data = models.JSONField(_("展示数据"), default=dict, blank=True)
+    title_terms = models.TextField(_("标题索引词"))
+    terms = models.TextField(_("索引词"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("搜索条目")
+        verbose_name_plural = pgettext_lazy("plural", "搜索条目")
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(fields=["scope", "key"], name="search_entry_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

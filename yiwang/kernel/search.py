@@ -1,0 +1,356 @@
+"""Chinese full-text search shared by every module (catalogue, hotline, open data).
+
+Text is analysed in Python, not by the database: jieba segments Chinese into words (search
+mode, so 营业执照 also yields 营业 and 执照), titles also get single characters, full pinyin
+and initials (``yyzz`` finds 营业执照) and filters become tokens (``f_region_4201``) so a
+query and its filters are one index lookup. The analysed terms are stored in
+:class:`~yiwang.kernel.models.SearchEntry`; the database indexes them as they are:
+
+* SQLite: an external-content FTS5 table (``kernel_search_fts``) kept in step by triggers,
+  ranked by BM25 with titles weighted ten times the body;
+* PostgreSQL: a ``tsvector`` column built by ``array_to_tsvector`` (no parser touches the
+  terms, whatever the database's locale), a GIN index, ranked by ``ts_rank``.
+
+A module calls :func:`index` when a document is published, :func:`remove` when it is
+withdrawn, and :func:`search` to query one scope.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+
+from yiwang.kernel.models import SearchEntry
+
+TITLE_WEIGHT = 10.0
+MAX_QUERY_TERMS = 12
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_WORD = re.compile(r"[0-9a-z\u3400-\u9fff\uf900-\ufaff]+")
+_ASCII_QUERY = re.compile(r"^[a-z0-9 ]+$")
+_FILTER_VALUE = re.compile(r"[^0-9a-z]")
+
+_jieba: Any = None
+
+
+def _segmenter() -> Any:
+    """jieba, loaded once (its dictionary takes about a second to load)."""
+    global _jieba
+    if _jieba is None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        jieba.initialize()
+        _jieba = jieba
+    return _jieba
+
+
+def _normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def words(text: str, *, for_search: bool = True) -> list[str]:
+    """The words of ``text`` (jieba; search mode adds the sub-words of long words)."""
+    jieba = _segmenter()
+    cut = jieba.cut_for_search if for_search else jieba.cut
+    found: list[str] = []
+    for chunk in _WORD.findall(_normalise(text)):
+        if _CJK.search(chunk):
+            found.extend(w for w in cut(chunk) if w.strip())
+        else:
+            found.append(chunk)
+    return found
+
+
+def pinyin_terms(word: str) -> list[str]:
+    """Full pinyin and initials of a Chinese word: 营业执照 → yingyezhizhao, yyzz."""
+    from pypinyin import Style, lazy_pinyin
+
+    if not _CJK.search(word):
+        return []
+    syllables = [s for s in lazy_pinyin(word) if s.isascii() and s.isalnum()]
+    initials = [s for s in lazy_pinyin(word, style=Style.FIRST_LETTER) if s.isascii()]
+    return [t for t in ("".join(syllables), "".join(initials)) if t]
+
+
+def filter_token(name: str, value: str) -> str:
+    return f"f_{name}_{_FILTER_VALUE.sub('', _normalise(str(value)))}"
+
+
+def analyse_title(text: str) -> list[str]:
+    """Index terms of a title: words, single characters, pinyin and initials."""
+    terms: list[str] = []
+    for word in words(text):
+        terms.append(word)
+        terms.extend(pinyin_terms(word))
+    terms.extend(ch for ch in _normalise(text) if _CJK.match(ch))
+    return _unique(terms)
+
+
+def analyse_body(text: str) -> list[str]:
+    return _unique(words(text))
+
+
+def _unique(terms: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(t for t in terms if t))
+
+
+def index(
+    scope: str,
+    key: str,
+    *,
+    title: str,
+    body: str = "",
+    keywords: Sequence[str] = (),
+    filters: Mapping[str, Iterable[str]] | None = None,
+    url: str = "",
+    summary: str = "",
+    data: dict[str, Any] | None = None,
+) -> SearchEntry:
+    """Add or replace one document. ``keywords`` are indexed like the title (with pinyin);
+    ``filters`` maps a filter name to the values the document has (e.g. every prefix of
+    its region code)."""
+    title_terms = analyse_title(" ".join([title, *keywords]))
+    filter_terms = [
+        filter_token(name, value) for name, values in (filters or {}).items() for value in values
+    ]
+    body_terms = _unique([*analyse_body(body), *filter_terms, filter_token("scope", scope)])
+    entry, _created = SearchEntry.objects.update_or_create(
+        scope=scope,
+        key=key,
+        defaults={
+            "title": title,
+            "summary": summary,
+            "url": url,
+            "data": data or {},
+            "title_terms": " ".join(title_terms),
+            "terms": " ".join(body_terms),
+        },
+    )
+    return entry
+
+
+def remove(scope: str, key: str) -> None:
+    SearchEntry.objects.filter(scope=scope, key=key).delete()
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    key: str
+    title: str
+    summary: str
+    url: str
+    data: dict[str, Any]
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    total: int
+    hits: list[SearchHit] = field(default_factory=list)
+    #: the query terms actually matched (after falling back to single characters)
+    terms: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Term:
+    text: str
+    prefix: bool = False
+
+
+def query_terms(q: str) -> list[_Term]:
+    """A query's terms: Chinese words (jieba, precise mode) and, for Latin letters, pinyin
+    or initials matched as prefixes (``yyz`` already finds 营业执照)."""
+    normalised = _normalise(q).strip()
+    if not normalised:
+        return []
+    if _ASCII_QUERY.match(normalised):
+        return [_Term(t, prefix=True) for t in normalised.split()][:MAX_QUERY_TERMS]
+    return [_Term(w) for w in _unique(words(normalised, for_search=False))][:MAX_QUERY_TERMS]
+
+
+def _character_terms(q: str) -> list[_Term]:
+    return [_Term(ch) for ch in _unique(c for c in _normalise(q) if _CJK.match(c))][
+        :MAX_QUERY_TERMS
+    ]
+
+
+def search(
+    scope: str,
+    q: str = "",
+    *,
+    filters: Mapping[str, str] | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> SearchPage:
+    """Documents of ``scope`` matching every term of ``q`` and every filter, best first.
+
+    When no document has all the words of a Chinese query, the query falls back to its
+    single characters (so a phrase jieba splits differently still finds something)."""
+    required = [_Term(filter_token("scope", scope))] + [
+        _Term(filter_token(name, value)) for name, value in (filters or {}).items() if value
+    ]
+    terms = query_terms(q)
+    if q.strip() and not terms:
+        return SearchPage(total=0)
+    page = _run(required, terms, limit, offset)
+    if page.total == 0 and terms and not terms[0].prefix:
+        chars = _character_terms(q)
+        if chars and [t.text for t in chars] != [t.text for t in terms]:
+            page = _run(required, chars, limit, offset)
+    return page
+
+
+def _run(required: list[_Term], terms: list[_Term], limit: int, offset: int) -> SearchPage:
+    backend = _postgres if connection.vendor == "postgresql" else _sqlite
+    total, rows = backend(required, terms, limit, offset)
+    hits = [
+        SearchHit(
+            key=key, title=title, summary=summary, url=url, data=_json(data), score=float(score)
+        )
+        for key, title, summary, url, data, score in rows
+    ]
+    return SearchPage(total=total, hits=hits, terms=[t.text for t in terms])
+
+
+def _json(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    import json
+
+    return dict(json.loads(value or "{}"))
+
+
+_COLUMNS = "e.key, e.title, e.summary, e.url, e.data"
+
+
+def _fts5_phrase(term: _Term) -> str:
+    quoted = '"' + term.text.replace('"', '""') + '"'
+    return quoted + "*" if term.prefix else quoted
+
+
+def _sqlite(
+    required: list[_Term], terms: list[_Term], limit: int, offset: int
+) -> tuple[int, list[Any]]:
+    parts = [f"terms:{_fts5_phrase(t)}" for t in required]
+    parts += [_fts5_phrase(t) for t in terms]
+    match = " AND ".join(parts)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM kernel_search_fts WHERE kernel_search_fts MATCH %s", [match]
+        )
+        total = int(cursor.fetchone()[0])
+        if total == 0:
+            return 0, []
+        cursor.execute(
+            # Only module constants are formatted in; the query travels as a parameter.
+            f"SELECT {_COLUMNS}, bm25(kernel_search_fts, {TITLE_WEIGHT}, 1.0) AS score "  # noqa: S608
+            "FROM kernel_search_fts JOIN kernel_searchentry e ON e.id = kernel_search_fts.rowid "
+            "WHERE kernel_search_fts MATCH %s "
+            "ORDER BY score, length(e.title), e.key LIMIT %s OFFSET %s",
+            [match, limit, offset],
+        )
+        # bm25() is lower for better matches; present higher-is-better scores.
+        rows = [(*row[:5], -row[5]) for row in cursor.fetchall()]
+    return total, rows
+
+
+def _tsquery_lexeme(term: _Term) -> str:
+    escaped = term.text.replace("\\", "\\\\").replace("'", "''")
+    return f"'{escaped}'" + (":*" if term.prefix else "")
+
+
+def _postgres(
+    required: list[_Term], terms: list[_Term], limit: int, offset: int
+) -> tuple[int, list[Any]]:
+    query = " & ".join(_tsquery_lexeme(t) for t in [*required, *terms])
+    # Rank by the words of the query only: the filter tokens every hit shares add nothing.
+    ranking = " & ".join(_tsquery_lexeme(t) for t in terms) or query
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM kernel_searchentry WHERE tsv @@ %s::tsquery", [query])
+        total = int(cursor.fetchone()[0])
+        if total == 0:
+            return 0, []
+        cursor.execute(
+            f"SELECT {_COLUMNS}, ts_rank('{{0.1, 0.2, 0.4, 1.0}}', e.tsv, r) AS score "  # noqa: S608
+            "FROM kernel_searchentry e, CAST(%s AS tsquery) q, CAST(%s AS tsquery) r "
+            "WHERE e.tsv @@ q "
+            "ORDER BY score DESC, length(e.title), e.key LIMIT %s OFFSET %s",
+            [query, ranking, limit, offset],
+        )
+        rows = cursor.fetchall()
+    return total, rows
+
+
+# --- schema: installed by migration kernel 0005 -------------------------------------------
+
+SQLITE_SCHEMA = [
+    "CREATE VIRTUAL TABLE kernel_search_fts USING fts5("
+    "title_terms, terms, content='kernel_searchentry', content_rowid='id', "
+    "tokenize=\"unicode61 remove_diacritics 0 tokenchars '_'\", prefix='2 3 4')",
+    "CREATE TRIGGER kernel_search_ai AFTER INSERT ON kernel_searchentry BEGIN "
+    "INSERT INTO kernel_search_fts(rowid, title_terms, terms) "
+    "VALUES (new.id, new.title_terms, new.terms); END",
+    "CREATE TRIGGER kernel_search_ad AFTER DELETE ON kernel_searchentry BEGIN "
+    "INSERT INTO kernel_search_fts(kernel_search_fts, rowid, title_terms, terms) "
+    "VALUES ('delete', old.id, old.title_terms, old.terms); END",
+    "CREATE TRIGGER kernel_search_au AFTER UPDATE ON kernel_searchentry BEGIN "
+    "INSERT INTO kernel_search_fts(kernel_search_fts, rowid, title_terms, terms) "
+    "VALUES ('delete', old.id, old.title_terms, old.terms); "
+    "INSERT INTO kernel_search_fts(rowid, title_terms, terms) "
+    "VALUES (new.id, new.title_terms, new.terms); END",
+]
+SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS kernel_search_ai",
+    "DROP TRIGGER IF EXISTS kernel_search_ad",
+    "DROP TRIGGER IF EXISTS kernel_search_au",
+    "DROP TABLE IF EXISTS kernel_search_fts",
+]
+
+
+def _pg_positions(column: str, weight: str) -> str:
+    # Terms only ever hold [0-9a-z_] and CJK characters (see ``_WORD``), so quoting them as
+    # tsvector lexemes needs no escaping; positions let ts_rank weigh frequency and nearness.
+    return (
+        "coalesce((SELECT string_agg(chr(39) || t || chr(39) || ':' || n || '"  # noqa: S608
+        + weight
+        + "', ' ') FROM unnest(array_remove(string_to_array("
+        + column
+        + ", ' '), '')) WITH ORDINALITY AS x(t, n) WHERE n < 16384), '')::tsvector"
+    )
+
+
+_PG_VECTOR = _pg_positions("new.title_terms", "A") + " || " + _pg_positions("new.terms", "D")
+POSTGRES_SCHEMA = [
+    "ALTER TABLE kernel_searchentry ADD COLUMN tsv tsvector",
+    "CREATE FUNCTION kernel_search_tsv() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"new.tsv := {_PG_VECTOR}; RETURN new; END $$",
+    "CREATE TRIGGER kernel_search_tsv BEFORE INSERT OR UPDATE ON kernel_searchentry "
+    "FOR EACH ROW EXECUTE FUNCTION kernel_search_tsv()",
+    "CREATE INDEX kernel_search_tsv_gin ON kernel_searchentry USING gin (tsv)",
+]
+POSTGRES_DROP = [
+    "DROP TRIGGER IF EXISTS kernel_search_tsv ON kernel_searchentry",
+    "DROP FUNCTION IF EXISTS kernel_search_tsv()",
+    "DROP INDEX IF EXISTS kernel_search_tsv_gin",
+    "ALTER TABLE kernel_searchentry DROP COLUMN IF EXISTS tsv",
+]
+
+
+def install_schema(schema_editor: Any) -> None:
+    vendor = schema_editor.connection.vendor
+    statements = {"sqlite": SQLITE_SCHEMA, "postgresql": POSTGRES_SCHEMA}.get(vendor, [])
+    for sql in statements:
+        schema_editor.execute(sql)
+
+
+def drop_schema(schema_editor: Any) -> None:
+    vendor = schema_editor.connection.vendor
+    statements = {"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}.get(vendor, [])
+    for sql in statements:
+        schema_editor.execute(sql)

@@ -947,3 +947,29 @@ def merged(event: LifeEvent) -> MergedLifeEvent:
     return MergedLifeEvent(
         event=event, implementations=implementations, form=form, materials=list(materials.values())
     )
+
+
+# --- portal search ------------------------------------------------------------------------
+
+
+def search_catalog(
+    q: str = "",
+    *,
+    region: str = "",
+    department: int | str | None = None,
+    service_object: str = "",
+    theme: str = "",
+    kind: str = "",
+    limit: int = 20,
+    offset: int = 0,
+) -> search.SearchPage:
+    """Published implementations and life events matching ``q`` (Chinese words, pinyin or
+    initials) and the filters; ``region`` includes everything below it."""
+    filters = {
+        "region": region,
+        "department": str(department or ""),
+        "object": service_object,
+        "theme": theme,
+        "kind": kind,
+    }
+    return search.search(SEARCH_SCOPE, q, filters=filters, limit=limit, offset=offset)

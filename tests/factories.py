@@ -3,6 +3,7 @@ service exists, so tests exercise the same path as the platform."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,15 @@ from yiwang.kernel import services as kernel
 from yiwang.kernel.models import Department, Region
 
 PASSWORD = "Correct-Horse-42"
+
+
+@functools.cache
+def password_hash() -> str:
+    """The Argon2 hash of PASSWORD, computed once per test process: hashing costs about half
+    a second by design, and most tests create several accounts."""
+    from django.contrib.auth.hashers import make_password
+
+    return make_password(PASSWORD)
 
 
 @dataclass
@@ -67,7 +77,7 @@ class AccountFactory(DjangoModelFactory[Account]):
         django_get_or_create = ("username",)
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.django.Password(PASSWORD)
+    password = factory.LazyFunction(password_hash)
     mobile = factory.Sequence(lambda n: f"139{n:08d}")
     is_staff = False
 

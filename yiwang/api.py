@@ -38,6 +38,7 @@ api = NinjaAPI(
 
 api.add_router("/kernel/", kernel_router)
 api.add_router("/identity/", identity_router)
+api.add_router("/catalog/", "yiwang.catalog.api.router")
 
 
 def envelope(

@@ -1,8 +1,9 @@
 """The ``yiwang`` command: Django management with Yiwang's settings.
 
 ``yiwang migrate``, ``yiwang demo``, ``yiwang serve [--port N]``, ``yiwang audit verify``,
-``yiwang check``, ``yiwang events deliver|relay``, ``yiwang regions import FILE`` and every
-other Django command.
+``yiwang check``, ``yiwang events deliver|relay``, ``yiwang regions import FILE``,
+``yiwang catalog import FILE`` / ``yiwang catalog export [--format xlsx|json] -o FILE`` and
+every other Django command.
 """
 
 from __future__ import annotations

@@ -46,40 +46,36 @@ def _error(message: str, *, element: str = "", line: int | str = "") -> FieldErr
 
 
 def default_process(process_id: str = "implementation") -> str:
-    """A BPMN 2.0 document for the default sequential process (受理 → 审查 → 决定)."""
+    """A BPMN 2.0 document for the default sequential process (受理 → 审查 → 决定), one
+    element per line so that a refusal's line number points somewhere useful."""
     lanes = sorted({role for _, _, role in DEFAULT_STEPS})
     nodes = ["start", *[step for step, _, _ in DEFAULT_STEPS], "end"]
-    lane_xml = "".join(
-        f'<bpmn:lane id="lane_{role}" name="{role}">'
-        + "".join(
-            f"<bpmn:flowNodeRef>{step}</bpmn:flowNodeRef>"
-            for step, _, r in DEFAULT_STEPS
-            if r == role
-        )
-        + ("<bpmn:flowNodeRef>start</bpmn:flowNodeRef>" if role == Role.WINDOW_CLERK else "")
-        + ("<bpmn:flowNodeRef>end</bpmn:flowNodeRef>" if role == Role.APPROVER else "")
-        + "</bpmn:lane>"
-        for role in lanes
-    )
-    tasks = "".join(
-        f'<bpmn:userTask id="{step}" name="{name}" />' for step, name, _ in DEFAULT_STEPS
-    )
-    flows = "".join(
-        f'<bpmn:sequenceFlow id="flow_{a}_{b}" sourceRef="{a}" targetRef="{b}" />'
-        for a, b in itertools.pairwise(nodes)
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>'
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
         f'<bpmn:definitions xmlns:bpmn="{BPMN_NS}" id="definitions" '
-        'targetNamespace="https://yiwang.example/bpmn">'
-        f'<bpmn:process id="{process_id}" isExecutable="true">'
-        f"<bpmn:laneSet>{lane_xml}</bpmn:laneSet>"
-        '<bpmn:startEvent id="start" name="申请" />'
-        f"{tasks}"
-        '<bpmn:endEvent id="end" name="办结" />'
-        f"{flows}"
-        "</bpmn:process></bpmn:definitions>"
-    )
+        'targetNamespace="https://yiwang.example/bpmn">',
+        f'  <bpmn:process id="{process_id}" isExecutable="true">',
+        "    <bpmn:laneSet>",
+    ]
+    for role in lanes:
+        refs = [step for step, _, r in DEFAULT_STEPS if r == role]
+        if role == Role.WINDOW_CLERK:
+            refs.append("start")
+        if role == Role.APPROVER:
+            refs.append("end")
+        lines.append(f'      <bpmn:lane id="lane_{role}" name="{role}">')
+        lines += [f"        <bpmn:flowNodeRef>{ref}</bpmn:flowNodeRef>" for ref in refs]
+        lines.append("      </bpmn:lane>")
+    lines.append("    </bpmn:laneSet>")
+    lines.append('    <bpmn:startEvent id="start" name="申请" />')
+    lines += [f'    <bpmn:userTask id="{step}" name="{name}" />' for step, name, _ in DEFAULT_STEPS]
+    lines.append('    <bpmn:endEvent id="end" name="办结" />')
+    lines += [
+        f'    <bpmn:sequenceFlow id="flow_{a}_{b}" sourceRef="{a}" targetRef="{b}" />'
+        for a, b in itertools.pairwise(nodes)
+    ]
+    lines += ["  </bpmn:process>", "</bpmn:definitions>", ""]
+    return "\n".join(lines)
 
 
 def _parse_xml(source: str) -> Any:
@@ -87,11 +83,17 @@ def _parse_xml(source: str) -> Any:
         raise _error(_("流程文件超过 512 KB。"))
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
-        return etree.fromstring(source.encode(), parser=parser)
+        root = etree.fromstring(source.encode(), parser=parser)
     except etree.XMLSyntaxError as exc:
         raise _error(
             _("流程文件不是合法的 XML:%(msg)s") % {"msg": exc.msg}, line=exc.lineno
         ) from exc
+    if root.getroottree().docinfo.doctype:
+        # A BPMN file never needs a DTD; entity declarations are how XXE and "billion
+        # laughs" attacks start, and the stored file would reach other XML parsers later.
+        line = source[: source.find("<!DOCTYPE")].count("\n") + 1 if "<!DOCTYPE" in source else 1
+        raise _error(_("流程文件不能包含 DOCTYPE 声明。"), line=line)
+    return root
 
 
 def validate(source: str) -> list[Step]:
@@ -158,6 +160,7 @@ def validate(source: str) -> list[Step]:
                     line=task.sourceline,
                 )
             )
+    errors += _check_flows(process)
     if errors:
         raise FieldErrors(ErrorCode.BPMN_INVALID, errors)
     parser = BpmnParser()
@@ -165,14 +168,65 @@ def validate(source: str) -> list[Step]:
         parser.add_bpmn_xml(etree.ElementTree(root), filename="process.bpmn")
         parser.get_spec(process_id)
     except ValidationException as exc:
+        element = getattr(exc, "id", "")
         raise _error(
             _("流程无法解析:%(msg)s") % {"msg": getattr(exc, "message", str(exc))},
-            element=getattr(exc, "id", ""),
-            line=getattr(exc, "line_number", ""),
+            element=element,
+            line=getattr(exc, "line_number", "") or _line_of(root, element),
         ) from exc
     except Exception as exc:  # SpiffWorkflow raises plain exceptions on some malformed input
         raise _error(_("流程无法解析:%(msg)s") % {"msg": str(exc)[:300]}) from exc
     return _steps(process, lane_of)
+
+
+def _line_of(root: Any, element_id: str) -> int | str:
+    """The line of the element with this id (SpiffWorkflow does not report lines)."""
+    if not element_id:
+        return ""
+    found = root.xpath("//*[@id=$id]", id=element_id)
+    return found[0].sourceline if found else ""
+
+
+def _check_flows(process: Any) -> list[dict[str, Any]]:
+    """Duplicate ids and sequence flows between unknown nodes, named by the element at
+    fault (SpiffWorkflow reports both with one confusing message about the wrong node)."""
+    errors: list[dict[str, Any]] = []
+    ids: set[str] = set()
+    for element in process.iter():
+        element_id = element.get("id") if isinstance(element.tag, str) else None
+        if not element_id:
+            continue
+        if element_id in ids:
+            errors.append(
+                field_error(
+                    FIELD,
+                    "bpmn_duplicate_id",
+                    _("元素标识 %(id)s 重复。") % {"id": element_id},
+                    element=element_id,
+                    line=element.sourceline,
+                )
+            )
+        ids.add(element_id)
+    nodes = {
+        element.get("id")
+        for element in process
+        if isinstance(element.tag, str) and etree.QName(element).localname != "sequenceFlow"
+    }
+    for flow in process.iterfind("bpmn:sequenceFlow", _NS):
+        for attribute in ("sourceRef", "targetRef"):
+            ref = flow.get(attribute, "")
+            if ref not in nodes:
+                errors.append(
+                    field_error(
+                        FIELD,
+                        "bpmn_unknown_ref",
+                        _("连线 %(flow)s 的 %(attr)s 指向不存在的节点“%(ref)s”。")
+                        % {"flow": flow.get("id", ""), "attr": attribute, "ref": ref},
+                        element=flow.get("id", ""),
+                        line=flow.sourceline,
+                    )
+                )
+    return errors
 
 
 _KINDS = {

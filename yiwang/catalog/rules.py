@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from yiwang.catalog.errors import field_error
-from yiwang.catalog.models import HandlingKind, ServiceItem
+from yiwang.catalog.models import HandlingKind, MaterialSource, ServiceItem
 
 
 def check(item: ServiceItem, data: dict[str, Any], region_level: str) -> list[dict[str, Any]]:
@@ -146,6 +146,15 @@ def _check_materials(item: ServiceItem, materials: list[dict[str, Any]]) -> list
                     f"materials[{i}].required",
                     "wider_than_master",
                     _("主项中“%(name)s”为非必要材料,不能改为必要。") % {"name": base.name},
+                )
+            )
+        if material["source"] == MaterialSource.UPLOAD and base.exempt_possible:
+            errors.append(
+                field_error(
+                    f"materials[{i}].source",
+                    "wider_than_master",
+                    _("主项中“%(name)s”可由电子证照或共享数据免于提交,不能改为由申请人提交。")
+                    % {"name": base.name},
                 )
             )
         if material["copies"] > base.copies:

@@ -318,5 +318,8 @@ class SearchOut(Schema):
 class ImportOut(Schema):
     items_created: int
     items_updated: int
+    items_unchanged: int
+    materials: int
     implementations_created: int
     implementations_updated: int
+    implementations_unchanged: int

@@ -56,6 +56,8 @@ def _denied() -> DomainError:
 
 
 def require(actor: Any, action: str, department: Department) -> None:
+    if isinstance(actor, str):  # a console actor ("cli", "demo"): the operator, not a user
+        return
     if not can(actor, action, department=department):
         raise _denied()
 
@@ -289,6 +291,8 @@ def _version_content(version: ImplementationVersion) -> dict[str, Any]:
 
 def _validate(item: ServiceItem, department: Department, content: dict[str, Any]) -> None:
     errors = rules.check(item, content, department.region.level)
+    narrowing_ok = not errors
+    codes: set[Any] = set()
     for check in (
         lambda: forms.validate_schema(content["form_schema"]),
         lambda: forms.validate_ui(content["form_ui"], content["form_schema"]),
@@ -298,8 +302,12 @@ def _validate(item: ServiceItem, department: Department, content: dict[str, Any]
             check()
         except FieldErrors as exc:
             errors += exc.details["errors"]
+            codes.add(exc.code)
     if errors:
-        raise FieldErrors(ErrorCode.VERSION_INVALID, errors)
+        # A bad form or a bad process alone keeps its own code (form_schema_invalid,
+        # bpmn_invalid); anything mixed with a narrowing error is version_invalid.
+        code = codes.pop() if narrowing_ok and len(codes) == 1 else ErrorCode.VERSION_INVALID
+        raise FieldErrors(code, errors)
 
 
 def _write_version(
@@ -534,7 +542,52 @@ def withdraw(
     implementation.save(update_fields=["current"])
     search.remove(SEARCH_SCOPE, implementation.code)
     _record(actor, "catalog.implementation_withdrawn", version, reason=reason)
+    _withdraw_life_events_containing(actor, implementation, reason)
     return version
+
+
+def _containing(events: set[int]) -> set[int]:
+    """The life events that contain any of ``events``, directly or through sub-events."""
+    found: set[int] = set()
+    frontier = set(events)
+    while frontier:
+        parents = set(
+            LifeEventMember.objects.filter(child_id__in=frontier).values_list(
+                "life_event_id", flat=True
+            )
+        )
+        frontier = parents - found
+        found |= parents
+    return found
+
+
+def _withdraw_life_events_containing(
+    actor: Any, implementation: ItemImplementation, reason: str
+) -> None:
+    """A published life event cannot offer an implementation that is gone: it is withdrawn
+    with it (and says why), until staff republish it without or with a new member."""
+    direct = set(
+        LifeEventMember.objects.filter(implementation=implementation).values_list(
+            "life_event_id", flat=True
+        )
+    )
+    affected = LifeEvent.objects.filter(
+        pk__in=direct | _containing(direct), status=LifeEventStatus.PUBLISHED
+    )
+    for event in affected.select_for_update():
+        event.status = LifeEventStatus.WITHDRAWN
+        event.save(update_fields=["status", "updated_at"])
+        index_life_event(event)
+        audit.record(
+            "catalog.life_event_withdrawn",
+            actor=actor,
+            target=event,
+            details={
+                "code": event.code,
+                "reason": _("成员 %(code)s 已撤回:%(reason)s")
+                % {"code": implementation.code, "reason": reason},
+            },
+        )
 
 
 @transaction.atomic
@@ -594,7 +647,7 @@ def index_implementation(implementation: ItemImplementation) -> None:
         SEARCH_SCOPE,
         implementation.code,
         title=version.name,
-        keywords=[item.code, department.name],
+        keywords=[item.code, department.name, version.result_name],
         body=" ".join(
             [
                 version.acceptance_conditions,
@@ -788,6 +841,8 @@ def save_life_event(*, actor: Any, data: LifeEventIn, event: LifeEvent | None = 
             ErrorCode.LIFE_EVENT_EMPTY,
             [field_error("members", "life_event_empty", _("一件事至少要包含一个事项。"))],
         )
+    if f"event:{data.code}" in data.members:  # itself, even before it exists: a cycle
+        _check_no_cycle(data.code, [LifeEvent(code=data.code)])
     members = _resolve_members(data.members)
     _check_no_cycle(data.code, [child for _impl, child in members if child is not None])
     fields = {

@@ -30,9 +30,11 @@ from yiwang.kernel.models import SearchEntry
 
 TITLE_WEIGHT = 10.0
 MAX_QUERY_TERMS = 12
+#: Longer "words" (a pasted hash, a run of letters) help no search, and PostgreSQL refuses a
+#: lexeme over 2047 bytes: such terms are neither indexed nor looked up.
+MAX_TERM_LENGTH = 100
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[0-9a-z\u3400-\u9fff\uf900-\ufaff]+")
-_ASCII_QUERY = re.compile(r"^[a-z0-9 ]+$")
 _FILTER_VALUE = re.compile(r"[^0-9a-z]")
 
 _jieba: Any = None
@@ -88,6 +90,12 @@ def analyse_title(text: str) -> list[str]:
     for word in words(text):
         terms.append(word)
         terms.extend(pinyin_terms(word))
+    # Pinyin of each run of words to the end of its phrase, so initials typed across word
+    # boundaries still find the title as a prefix (gtgsh → 个体 工商户 设立登记).
+    for chunk in _WORD.findall(_normalise(text)):
+        cut = [w for w in _segmenter().cut(chunk) if w.strip()] if _CJK.search(chunk) else []
+        for start in range(len(cut) - 1):
+            terms.extend(pinyin_terms("".join(cut[start:])))
     terms.extend(ch for ch in _normalise(text) if _CJK.match(ch))
     return _unique(terms)
 
@@ -97,7 +105,7 @@ def analyse_body(text: str) -> list[str]:
 
 
 def _unique(terms: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(t for t in terms if t))
+    return list(dict.fromkeys(t for t in terms if t and len(t) <= MAX_TERM_LENGTH))
 
 
 def index(
@@ -169,8 +177,10 @@ def query_terms(q: str) -> list[_Term]:
     normalised = _normalise(q).strip()
     if not normalised:
         return []
-    if _ASCII_QUERY.match(normalised):
-        return [_Term(t, prefix=True) for t in normalised.split()][:MAX_QUERY_TERMS]
+    if not _CJK.search(normalised):
+        # A prefix of "f_" would match the filter tokens every document has: look "f" up whole.
+        latin = _unique(_WORD.findall(normalised))
+        return [_Term(t, prefix=not "f_".startswith(t)) for t in latin][:MAX_QUERY_TERMS]
     return [_Term(w) for w in _unique(words(normalised, for_search=False))][:MAX_QUERY_TERMS]
 
 
@@ -196,7 +206,7 @@ def search(
         _Term(filter_token(name, value)) for name, value in (filters or {}).items() if value
     ]
     terms = query_terms(q)
-    if q.strip() and not terms:
+    if (q.strip() and not terms) or any(len(t.text) > MAX_TERM_LENGTH for t in required):
         return SearchPage(total=0)
     page = _run(required, terms, limit, offset)
     if page.total == 0 and terms and not terms[0].prefix:

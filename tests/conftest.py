@@ -17,6 +17,9 @@ from tests.factories import (
     build_region_tree,
 )
 
+#: Fixture plugins of modules, visible to every test directory (browser tests included).
+pytest_plugins = ["tests.catalog.fixtures"]
+
 
 def require_service(host: str, port: int, what: str) -> None:
     """Skip when a service is not listening here; in CI, fail instead (CI has them all)."""

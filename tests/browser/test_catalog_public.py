@@ -1,4 +1,3 @@
-# ruff: noqa: F811  # fixtures imported from other test modules are then named as arguments
 """The public service catalogue in a real browser: a citizen finds a service by its pinyin
 initials, reads its guide and downloads the PDF; every catalogue page passes axe, keeps its
 Content-Security-Policy and fits a 320 px screen, in standard and elder mode."""
@@ -14,20 +13,6 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.test_journey import assert_fits, assert_page_ok
-from tests.catalog.conftest import (  # noqa: F401  # fixtures used by name
-    catalog_editor,
-    implementation,
-    item,
-    item_owner,
-    province_department,
-    published,
-    reviewer,
-)
-from tests.catalog.test_pages_public import (  # noqa: F401  # fixtures used by name
-    food_licence,
-    licence_replacement,
-    restaurant,
-)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

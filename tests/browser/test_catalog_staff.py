@@ -13,26 +13,8 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.test_journey import assert_fits, assert_page_ok
-from tests.catalog import conftest as catalog_fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# The catalogue's fixtures (tests/catalog/conftest.py) are not visible from this directory:
-# bind them here under their own names, which is how pytest finds fixtures in a module.
-globals().update(
-    {
-        name: getattr(catalog_fixtures, name)
-        for name in (
-            "province_department",
-            "item_owner",
-            "item",
-            "catalog_editor",
-            "reviewer",
-            "implementation",
-            "published",
-        )
-    }
-)
 
 
 def signed_in_page(open_page: Any, live_server: Any, account: Any, **options: Any) -> Any:

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 
 from tests.access import check_access
-from tests.catalog.conftest import DEFAULT_FORM, item_data
+from tests.catalog.fixtures import DEFAULT_FORM, item_data
 from tests.factories import DepartmentFactory
 from yiwang.catalog import process, services
 from yiwang.catalog.models import ImplementationVersion, ItemImplementation, ServiceItem

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from tests.access import check_access
-from tests.catalog.conftest import item_data
+from tests.catalog.fixtures import item_data
 from tests.catalog.test_api import API, assert_error, pointers, send, signed_in
 from yiwang.catalog import services
 from yiwang.catalog.models import LifeEvent, LifeEventMember

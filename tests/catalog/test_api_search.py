@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.catalog.conftest import item_data
+from tests.catalog.fixtures import item_data
 from tests.catalog.test_api import API, assert_error, pointers
 from tests.factories import DepartmentFactory
 from yiwang.catalog import services

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.catalog.conftest import DEFAULT_FORM
+from tests.catalog.fixtures import DEFAULT_FORM
 from yiwang.catalog import forms, services
 from yiwang.catalog.errors import FieldErrors
 from yiwang.catalog.models import ImplementationVersion

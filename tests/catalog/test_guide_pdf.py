@@ -1,4 +1,3 @@
-# ruff: noqa: F811  # fixtures imported from other test modules are then named as arguments
 """The guide as a PDF: a real PDF (read back with pypdf) carrying the guide's content, named
 in UTF-8 for the download, for published implementations and life events only."""
 
@@ -13,11 +12,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from tests.catalog.test_pages_public import (  # noqa: F401  # fixtures used by name
-    food_licence,
-    make_life_event,
-    restaurant,
-)
+from tests.catalog.fixtures import make_life_event
 from yiwang.catalog import guide_pdf, services
 from yiwang.catalog.guide import GuideStep
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.catalog.conftest import item_data
+from tests.catalog.fixtures import item_data
 from tests.factories import StaffFactory
 from yiwang.catalog import services
 from yiwang.catalog.errors import FieldErrors
@@ -468,15 +468,21 @@ def test_withdrawing_a_member_withdraws_the_published_life_events_containing_it(
     inner = services.save_life_event(
         actor=catalog_editor,
         data=LifeEventIn(
-            code="INNER", name="个体开业", department_code="420106-SCJG",
-            service_objects=["citizen"], members=[published.code],
+            code="INNER",
+            name="个体开业",
+            department_code="420106-SCJG",
+            service_objects=["citizen"],
+            members=[published.code],
         ),
     )
     outer = services.save_life_event(
         actor=catalog_editor,
         data=LifeEventIn(
-            code="OUTER", name="开办小店", department_code="420106-SCJG",
-            service_objects=["citizen"], members=["event:INNER"],
+            code="OUTER",
+            name="开办小店",
+            department_code="420106-SCJG",
+            service_objects=["citizen"],
+            members=["event:INNER"],
         ),
     )
     for event in (inner, outer):

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from tests.catalog.conftest import DEFAULT_FORM
+from tests.catalog.fixtures import DEFAULT_FORM
 from tests.factories import DepartmentFactory, StaffFactory
 from yiwang.catalog import process, services
 from yiwang.catalog.forms_staff import VersionForm

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.catalog.conftest import item_data
+from tests.catalog.fixtures import item_data
 from tests.factories import DepartmentFactory, StaffFactory
 from yiwang.catalog import services
 from yiwang.catalog.errors import FieldErrors

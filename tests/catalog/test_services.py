@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.catalog.conftest import item_data
+from tests.catalog.fixtures import item_data
 from tests.factories import StaffFactory
 from yiwang.catalog import services
 from yiwang.catalog.errors import FieldErrors

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
-from tests.catalog.conftest import item_data
+from tests.catalog.fixtures import item_data
 from yiwang.catalog import services, transfer
 from yiwang.catalog.models import (
     ImplementationVersion,

@@ -230,3 +230,17 @@ def merge(forms: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> MergedForm
     if help_texts:
         ui_out["help"] = help_texts
     return MergedForm(schema=schema_out, ui=ui_out, sources=sources)
+
+
+def with_field_order(schema: Any, ui: Any) -> Any:
+    """UI hints whose ``order`` names every field: the fields given first as ordered, then the
+    rest in the schema's order. PostgreSQL's jsonb does not keep object keys in order, so the
+    order a form was written in is kept here, as a list."""
+    if not isinstance(schema, dict) or not isinstance(ui, dict):
+        return ui
+    properties = schema.get("properties")
+    order = ui.get("order", [])
+    if not isinstance(properties, dict) or not properties or not isinstance(order, list):
+        return ui
+    complete = list(order) + [name for name in properties if name not in order]
+    return ui if complete == order else {**ui, "order": complete}

@@ -255,6 +255,7 @@ def _content(item: ServiceItem, data: VersionIn | None, base: dict[str, Any]) ->
             content["promised_limit_days"] = None
     for key, master_field in COMMON_ELEMENTS.items():
         content.setdefault(key, getattr(item, master_field))
+    content["form_ui"] = forms.with_field_order(content["form_schema"], content["form_ui"])
     return content
 
 

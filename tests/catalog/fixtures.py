@@ -1,4 +1,5 @@
-"""Catalogue fixtures: a provincial master item with materials, catalogue staff of the
+"""Catalogue fixtures (a pytest plugin loaded by tests/conftest.py, so browser tests see them
+too): a provincial master item with materials, catalogue staff of the
 owning department (武昌区市场监督管理局), and two reviewers of the province."""
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from typing import Any
 import pytest
 
 from tests.factories import DepartmentFactory, StaffFactory
+from yiwang.catalog import services
+from yiwang.catalog.schemas import ItemIn, LifeEventIn, VersionIn
 
 DEFAULT_FORM = {
     "type": "object",
@@ -142,3 +145,135 @@ def published(implementation: Any, catalog_editor: Any, reviewer: Any) -> Any:
     services.publish(actor=reviewer, version=version, comment="同意发布")
     implementation.refresh_from_db()
     return implementation
+
+
+FOOD_FORM = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "title": "经营者姓名", "x-meaning": "applicant.name"},
+        "food_category": {"type": "string", "title": "经营项目"},
+    },
+    "required": ["name", "food_category"],
+}
+
+
+def publish_item(
+    *,
+    item_owner: Any,
+    editor: Any,
+    reviewer: Any,
+    department: Any,
+    version: dict[str, Any] | None = None,
+    **item: Any,
+) -> Any:
+    """A master item, implemented by ``department`` and published."""
+    master = services.create_item(actor=item_owner, data=ItemIn(**item_data(**item)))
+    implementation = services.create_implementation(
+        actor=editor, item=master, department=department, data=VersionIn(**(version or {}))
+    )
+    draft = implementation.versions.get()
+    services.submit(actor=editor, version=draft)
+    services.publish(actor=reviewer, version=draft)
+    implementation.refresh_from_db()
+    return implementation
+
+
+@pytest.fixture
+def licence_replacement(
+    item_owner: Any, reviewer: Any, other_department: Any, province_department: Any
+) -> Any:
+    """营业执照遗失补领: for enterprises, by 宜昌市市场监督管理局, instant, online only."""
+    editor = StaffFactory(
+        username="yichang_editor", role="department_admin", department=other_department
+    )
+    return publish_item(
+        item_owner=item_owner,
+        editor=editor,
+        reviewer=reviewer,
+        department=other_department,
+        code="000105002000",
+        name="营业执照遗失补领",
+        service_objects=["enterprise"],
+        themes=["qualification"],
+        channels=["online"],
+        statutory_limit_days=None,
+        max_trips=0,
+        version={"handling_kind": "instant", "phone": "0717-1234567"},
+    )
+
+
+@pytest.fixture
+def food_licence(
+    item_owner: Any, catalog_editor: Any, reviewer: Any, owning_department: Any
+) -> Any:
+    """食品经营许可 by 武昌区市场监督管理局: shares the ID card and the applicant's name with
+    个体工商户设立登记, and adds a health certificate from shared data."""
+    return publish_item(
+        item_owner=item_owner,
+        editor=catalog_editor,
+        reviewer=reviewer,
+        department=owning_department,
+        code="000105003000",
+        name="食品经营许可",
+        themes=["operation"],
+        result_name="食品经营许可证",
+        result_license_type="food_business_licence",
+        statutory_limit_days=20,
+        fees=[{"name": "许可证工本费", "amount": "10", "basis": "鄂价费〔2020〕1号"}],
+        materials=[
+            {
+                "code": "F01",
+                "name": "食品经营许可申请书",
+                "form": "original",
+                "copies": 1,
+                "required": True,
+            },
+            {
+                "code": "F02",
+                "name": "法定代表人身份证",
+                "form": "copy",
+                "copies": 1,
+                "required": True,
+                "source": "licence",
+                "license_type": "resident_id_card",
+                "meaning": "applicant.id_card",
+            },
+            {
+                "code": "F03",
+                "name": "从业人员健康证明",
+                "form": "copy",
+                "copies": 1,
+                "required": True,
+                "source": "shared_data",
+                "shared_data": "health_certificate",
+            },
+        ],
+        version={"promised_limit_days": 10, "form_schema": FOOD_FORM},
+    )
+
+
+def make_life_event(
+    *, actor: Any, reviewer: Any, members: list[str], publish: bool = True, **fields: Any
+) -> Any:
+    data = {
+        "code": "restaurant",
+        "name": "开办餐饮店",
+        "description": "个体经营者开办餐饮店,一次申请营业执照和食品经营许可。",
+        "department_code": "420106-SCJG",
+        "service_objects": ["citizen"],
+        "themes": ["establishment"],
+        "promised_limit_days": 8,
+        "members": members,
+        **fields,
+    }
+    event = services.save_life_event(actor=actor, data=LifeEventIn(**data))
+    if publish:
+        event = services.set_life_event_status(actor=reviewer, event=event, status="published")
+    return event
+
+
+@pytest.fixture
+def restaurant(published: Any, food_licence: Any, catalog_editor: Any, reviewer: Any) -> Any:
+    return make_life_event(
+        actor=catalog_editor, reviewer=reviewer, members=[published.code, food_licence.code]
+    )

@@ -209,6 +209,24 @@ def in_process(mix: list[tuple[str, str]], codes: list[str]) -> None:
     for side, op in (("ours", search), ("baseline", lookup)):
         sql = harness.statements(op)
         harness.log(f"bench: catalog_search_inprocess: {side} sends {len(sql)} statements")
+    log_slowest(mix)
+
+
+def log_slowest(mix: list[tuple[str, str]], repeat: int = 5) -> None:
+    """Which queries of the mix make the tail: the median time of each, slowest first."""
+    medians = []
+    for q, region in mix:
+        samples = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            total = services.search_catalog(q, region=region).total
+            samples.append(time.perf_counter() - start)
+        medians.append((statistics.median(samples), q or "(filters only)", region or "all", total))
+    medians.sort(reverse=True)
+    harness.log(
+        "bench: catalog_search_inprocess: slowest queries: "
+        + ", ".join(f"{q!r} {r} ({n} found) {1000 * t:.1f} ms" for t, q, r, n in medians[:5])
+    )
 
 
 if __name__ == "__main__":

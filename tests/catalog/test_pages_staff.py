@@ -14,15 +14,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from tests.catalog.fixtures import DEFAULT_FORM
+from tests.catalog.fixtures import DEFAULT_FORM, item_data
 from tests.factories import DepartmentFactory, StaffFactory
 from yiwang.catalog import process, services
 from yiwang.catalog.forms_staff import VersionForm
 from yiwang.catalog.models import ImplementationVersion, ItemImplementation
 from yiwang.catalog.schemas import ItemIn
 from yiwang.kernel.models import AuditEntry
-
-from .conftest import item_data
 
 pytestmark = pytest.mark.django_db
 
@@ -447,7 +445,8 @@ def test_editor_saves_a_draft(client: Client, catalog_editor: Any, implementatio
     assert version.promised_limit_days == 3
     assert version.channels == ["online", "hall"]
     assert version.phone == "027-87654321"
-    assert version.form_ui == {"order": ["shop_name"]}
+    # the order given comes first; the fields it leaves out follow in the schema's order
+    assert version.form_ui == {"order": ["shop_name", "applicant_name", "id_number"]}
     materials = {m.code: m for m in version.materials.all()}
     assert set(materials) == {"M01", "M02"}
     assert materials["M01"].copies == 0

@@ -244,3 +244,18 @@ def with_field_order(schema: Any, ui: Any) -> Any:
         return ui
     complete = list(order) + [name for name in properties if name not in order]
     return ui if complete == order else {**ui, "order": complete}
+
+
+def without_unknown_fields(schema: Any, ui: Any) -> Any:
+    """UI hints cut to the fields of ``schema``: when a new schema is saved on its own, the
+    hints of fields it no longer has go with them."""
+    if not isinstance(schema, dict) or not isinstance(ui, dict):
+        return ui
+    fields = set(schema.get("properties") or {})
+    pruned = dict(ui)
+    if isinstance(ui.get("order"), list):
+        pruned["order"] = [name for name in ui["order"] if name in fields]
+    for key in ("widgets", "help"):
+        if isinstance(ui.get(key), dict):
+            pruned[key] = {name: v for name, v in ui[key].items() if name in fields}
+    return pruned

@@ -251,6 +251,10 @@ def _content(item: ServiceItem, data: VersionIn | None, base: dict[str, Any]) ->
         if data.materials is not None:
             content["materials"] = _material_rows(data.materials)
         content["handling_kind"] = str(content["handling_kind"])
+        if "form_schema" in given and "form_ui" not in given:
+            content["form_ui"] = forms.without_unknown_fields(
+                content["form_schema"], content["form_ui"]
+            )
         if content["handling_kind"] == "instant" and "promised_limit_days" not in given:
             content["promised_limit_days"] = None
     for key, master_field in COMMON_ELEMENTS.items():

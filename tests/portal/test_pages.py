@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import gettext
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -293,8 +294,21 @@ def test_model_names_are_translated() -> None:
         assert str(Region._meta.verbose_name_plural) == "行政区划"
 
 
-def read_catalogue(path: Path) -> list[tuple[str | None, str, str, str]]:
-    """(msgctxt, msgid, msgstr, flags) of each entry of a .po file, the header left out."""
+PO_LINE = re.compile(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d\])?) (".*")$')
+
+
+@dataclass(frozen=True)
+class PoEntry:
+    ctxt: str | None
+    msgid: str
+    plural: str | None
+    #: the translation, or each plural form's ("msgstr" or "msgstr[0]", "msgstr[1]" …)
+    translations: dict[str, str]
+    flags: str
+
+
+def read_catalogue(path: Path) -> list[PoEntry]:
+    """The entries of a .po file (singular and plural), the header left out."""
     entries = []
     for block in path.read_text(encoding="utf-8").split("\n\n"):
         fields: dict[str, list[str]] = {}
@@ -303,31 +317,53 @@ def read_catalogue(path: Path) -> list[tuple[str | None, str, str, str]]:
         for line in block.splitlines():
             if line.startswith("#,"):
                 flags += line
-            elif match := re.match(r'^(msgctxt|msgid|msgstr) (".*")$', line):
+            elif match := re.match(
+                r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d\])?) (".*")$', line
+            ):
                 current = match.group(1)
                 fields[current] = [ast.literal_eval(match.group(2))]
             elif line.startswith('"') and current:
                 fields[current].append(ast.literal_eval(line))
         if fields.get("msgid", [""]) != [""]:
-            ctxt = "".join(fields["msgctxt"]) if "msgctxt" in fields else None
-            entries.append((ctxt, "".join(fields["msgid"]), "".join(fields["msgstr"]), flags))
+            joined = {key: "".join(parts) for key, parts in fields.items()}
+            entries.append(
+                PoEntry(
+                    ctxt=joined.get("msgctxt"),
+                    msgid=joined["msgid"],
+                    plural=joined.get("msgid_plural"),
+                    translations={k: v for k, v in joined.items() if k.startswith("msgstr")},
+                    flags=flags,
+                )
+            )
     return entries
 
 
+def _compiled_forms(compiled: gettext.GNUTranslations, entry: PoEntry) -> dict[str, str]:
+    if entry.plural is None:
+        text = (
+            compiled.pgettext(entry.ctxt, entry.msgid)
+            if entry.ctxt
+            else compiled.gettext(entry.msgid)
+        )
+        return {"msgstr": text}
+    # English has two forms: [0] for one, [1] for any other number.
+    return {
+        f"msgstr[{i}]": compiled.ngettext(entry.msgid, entry.plural, n) for i, n in ((0, 1), (1, 2))
+    }
+
+
 def test_every_english_message_is_translated_and_compiled() -> None:
-    """Chinese is the source language; every msgid needs its English msgstr, in the .mo too."""
+    """Chinese is the source language; every msgid needs its English msgstr (each plural
+    form too), in the .mo as well."""
     entries = read_catalogue(CATALOGUE)
     with CATALOGUE.with_suffix(".mo").open("rb") as mo:
         compiled = gettext.GNUTranslations(mo)
 
     assert entries
-    untranslated = [msgid for _, msgid, msgstr, _ in entries if not msgstr]
-    fuzzy = [msgid for _, msgid, _, flags in entries if "fuzzy" in flags]
-    stale = [
-        msgid
-        for ctxt, msgid, msgstr, _ in entries
-        if (compiled.pgettext(ctxt, msgid) if ctxt else compiled.gettext(msgid)) != msgstr
-    ]
+    assert any(e.plural for e in entries)  # the parser reads plural entries
+    untranslated = [e.msgid for e in entries if not all(e.translations.values())]
+    fuzzy = [e.msgid for e in entries if "fuzzy" in e.flags]
+    stale = [e.msgid for e in entries if _compiled_forms(compiled, e) != e.translations]
     assert untranslated == [], "run `make messages`, then translate these"
     assert fuzzy == [], "check these translations and remove their fuzzy flag"
     assert stale == [], "the .mo is out of date: run `yiwang compilemessages`"

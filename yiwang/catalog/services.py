@@ -396,7 +396,7 @@ def update_draft(
     if not version.is_editable:
         raise DomainError(
             ErrorCode.VERSION_IMMUTABLE,
-            _("版本 %(n)d 已%(status)s,不能修改;请创建新版本。")
+            _("版本 %(n)d 当前为“%(status)s”,不能修改;请创建新版本。")
             % {"n": version.number, "status": version.get_status_display()},
             status=409,
         )

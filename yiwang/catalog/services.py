@@ -177,7 +177,7 @@ def update_item(*, actor: Any, item: ServiceItem, data: ItemIn) -> ServiceItem:
     _check_item(data)
     fields = _item_fields(data)
     changed = sorted(k for k, v in fields.items() if getattr(item, k) != v)
-    old_materials = [_material_dict(m) for m in item.materials.all()]
+    old_materials = [material_dict(m) for m in item.materials.all()]
     new_materials = _material_rows(data.materials)
     if [_strip(m) for m in old_materials] != [_strip(m) for m in new_materials]:
         changed.append("materials")
@@ -205,8 +205,9 @@ def _strip(material: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in material.items() if k not in {"id", "item_id", "version_id"}}
 
 
-def _material_dict(material: Material) -> dict[str, Any]:
-    return {
+def material_dict(material: Material, *, position: bool = True) -> dict[str, Any]:
+    """A material's content as the schemas and the import/export formats have it."""
+    content = {
         "code": material.code,
         "name": material.name,
         "form": material.form,
@@ -217,8 +218,10 @@ def _material_dict(material: Material) -> dict[str, Any]:
         "shared_data": material.shared_data,
         "meaning": material.meaning,
         "note": material.note,
-        "position": material.position,
     }
+    if position:
+        content["position"] = material.position
+    return content
 
 
 # --- implementations and versions --------------------------------------------------------
@@ -284,13 +287,13 @@ def _inherited(item: ServiceItem) -> dict[str, Any]:
         "form_schema": {},
         "form_ui": {},
         "process_bpmn": "",
-        "materials": [_material_dict(m) for m in item.materials.all()],
+        "materials": [material_dict(m) for m in item.materials.all()],
     }
 
 
 def _version_content(version: ImplementationVersion) -> dict[str, Any]:
     content = {f: getattr(version, f) for f in VERSION_CONTENT_FIELDS}
-    content["materials"] = [_material_dict(m) for m in version.materials.all()]
+    content["materials"] = [material_dict(m) for m in version.materials.all()]
     return content
 
 

@@ -1089,18 +1089,7 @@ def _scoped(queryset: Any, actor: Any) -> Any:
 
 
 def _material_dict(material: Any) -> dict[str, Any]:
-    return {
-        "code": material.code,
-        "name": material.name,
-        "form": material.form,
-        "copies": material.copies,
-        "required": material.required,
-        "source": material.source,
-        "license_type": material.license_type,
-        "shared_data": material.shared_data,
-        "meaning": material.meaning,
-        "note": material.note,
-    }
+    return services.material_dict(material, position=False)
 
 
 def _fees_out(fees: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -831,3 +831,23 @@ def test_the_catalogue_is_in_the_openapi_schema(client: Any) -> None:
         assert path in paths, path
     publish = paths["/api/v1/catalog/implementations/{code}/versions/{number}/publish"]["post"]
     assert {"200", "401", "403", "404", "409", "422"} <= set(publish["responses"])
+
+
+@pytest.mark.django_db
+def test_control_characters_are_refused_with_the_field_named(
+    client: Any, catalog_editor: Any, implementation: Any
+) -> None:
+    client.force_login(catalog_editor)
+    url = f"/api/v1/catalog/implementations/{implementation.code}/versions/1"
+    before = implementation.versions.get().hall_address
+
+    response = client.put(
+        url,
+        {"promised_limit_days": 5, "hall_address": "中北路\x001号", "form_schema": {}},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == "validation_error"
+    assert [e["field"] for e in response.json()["details"]["errors"]] == ["payload.hall_address"]
+    assert implementation.versions.get().hall_address == before

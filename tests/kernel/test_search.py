@@ -89,6 +89,12 @@ def test_pinyin_and_initials_find_the_title_by_prefix(catalogue: None, q: str) -
     assert set(keys(q)) == {"licence-wc", "licence-xl", "lost"}
 
 
+def test_initials_typed_across_word_boundaries_find_the_title(catalogue: None) -> None:
+    assert keys("bdcdj") == ["property"]
+    assert keys("yyzzys") == ["lost"]
+    assert keys("chushengyixue") == ["birth"]
+
+
 def test_several_pinyin_words_must_all_match(catalogue: None) -> None:
     assert keys("yyzz yishi") == ["lost"]
     assert keys("yyzz budongchan") == []

@@ -4,6 +4,7 @@ the Excel/JSON import, so every way in is validated the same."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -36,13 +37,39 @@ def _choices(values: list[str], allowed: type[Any], *, non_empty: bool = True) -
     return list(dict.fromkeys(values))
 
 
-class FeeIn(Schema):
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control_characters(value: Any) -> Any:
+    if isinstance(value, str) and _CONTROL.search(value):
+        raise ValueError("text must not contain control characters")
+    if isinstance(value, list):
+        for element in value:
+            _no_control_characters(element)
+    if isinstance(value, dict):  # a form's JSON Schema and UI hints, keys included
+        for key, element in value.items():
+            _no_control_characters(key)
+            _no_control_characters(element)
+    return value
+
+
+class InputSchema(Schema):
+    """An input shape: no text field may carry control characters (a NUL cannot even be
+    stored in PostgreSQL; the others are pasting accidents nobody means)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _clean_text(cls, value: Any) -> Any:
+        return _no_control_characters(value)
+
+
+class FeeIn(InputSchema):
     name: str = Field(min_length=1, max_length=100)
     amount: Decimal = Field(ge=0, max_digits=10, decimal_places=2, description="yuan")
     basis: str = Field("", max_length=300)
 
 
-class MaterialIn(Schema):
+class MaterialIn(InputSchema):
     code: str = Field(min_length=1, max_length=40, pattern=CODE_PATTERN)
     name: str = Field(min_length=1, max_length=200)
     form: MaterialForm = MaterialForm.ELECTRONIC
@@ -55,7 +82,7 @@ class MaterialIn(Schema):
     note: str = Field("", max_length=500)
 
 
-class ItemIn(Schema):
+class ItemIn(InputSchema):
     code: str = Field(min_length=1, max_length=32, pattern=CODE_PATTERN)
     name: str = Field(min_length=1, max_length=200)
     item_type: ItemType
@@ -96,7 +123,7 @@ class ItemIn(Schema):
         return _choices(v, Channel)
 
 
-class VersionIn(Schema):
+class VersionIn(InputSchema):
     """The fields of an implementation a department sets locally. The four elements that
     must match the master item (name, code, type, legal basis) are inherited, not given."""
 
@@ -134,15 +161,15 @@ class ImplementationIn(VersionIn):
     department_code: str = Field(min_length=1, max_length=32)
 
 
-class ReviewIn(Schema):
+class ReviewIn(InputSchema):
     comment: str = Field("", max_length=1000)
 
 
-class WithdrawIn(Schema):
+class WithdrawIn(InputSchema):
     reason: str = Field(min_length=1, max_length=300)
 
 
-class LifeEventIn(Schema):
+class LifeEventIn(InputSchema):
     code: str = Field(min_length=1, max_length=40, pattern=CODE_PATTERN)
     name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=5000)

@@ -257,12 +257,18 @@ def _sqlite(
         total = int(cursor.fetchone()[0])
         if total == 0:
             return 0, []
+        # Rank inside the FTS table and join only the page's rows: a broad query (every
+        # document has 身份证明 among its materials) ranks thousands of matches, and reading
+        # the display columns of each would double the cost. Without words there is nothing
+        # to rank: shortest titles first.
+        score = f"bm25(kernel_search_fts, {TITLE_WEIGHT}, 1.0)" if terms else "0.0"
         cursor.execute(
             # Only module constants are formatted in; the query travels as a parameter.
-            f"SELECT {_COLUMNS}, bm25(kernel_search_fts, {TITLE_WEIGHT}, 1.0) AS score "  # noqa: S608
-            "FROM kernel_search_fts JOIN kernel_searchentry e ON e.id = kernel_search_fts.rowid "
-            "WHERE kernel_search_fts MATCH %s "
-            "ORDER BY score, length(e.title), e.key LIMIT %s OFFSET %s",
+            f"SELECT {_COLUMNS}, r.score FROM ("  # noqa: S608
+            f"SELECT rowid AS id, {score} AS score, length(title_terms) AS size "
+            "FROM kernel_search_fts WHERE kernel_search_fts MATCH %s "
+            "ORDER BY score, size, rowid LIMIT %s OFFSET %s"
+            ") r JOIN kernel_searchentry e ON e.id = r.id ORDER BY r.score, r.size, r.id",
             [match, limit, offset],
         )
         # bm25() is lower for better matches; present higher-is-better scores.
@@ -280,14 +286,21 @@ def _postgres(
 ) -> tuple[int, list[Any]]:
     query = " & ".join(_tsquery_lexeme(t) for t in [*required, *terms])
     # Rank by the words of the query only: the filter tokens every hit shares add nothing.
-    ranking = " & ".join(_tsquery_lexeme(t) for t in terms) or query
+    # A prefix ranks as the whole word: yyzz:* would also count the phrase pinyin of a longer
+    # title (yyzzzxdj) and put 营业执照注销登记 above 营业执照. Every hit gets the same small
+    # floor, so one found by a prefix alone still scores above zero.
+    ranking = " | ".join(_tsquery_lexeme(_Term(t.text)) for t in terms) or query
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM kernel_searchentry WHERE tsv @@ %s::tsquery", [query])
         total = int(cursor.fetchone()[0])
         if total == 0:
             return 0, []
+        # Rank on the small title vector (the full one is large and stored out of line, and a
+        # broad query would read it for every match): title matches first, by ts_rank; then
+        # the rest by title length. Without words, titles by length alone.
+        score = "ts_rank(e.title_tsv, r) + 0.001" if terms else "0.0"
         cursor.execute(
-            f"SELECT {_COLUMNS}, ts_rank('{{0.1, 0.2, 0.4, 1.0}}', e.tsv, r) AS score "  # noqa: S608
+            f"SELECT {_COLUMNS}, {score} AS score "  # noqa: S608
             "FROM kernel_searchentry e, CAST(%s AS tsquery) q, CAST(%s AS tsquery) r "
             "WHERE e.tsv @@ q "
             "ORDER BY score DESC, length(e.title), e.key LIMIT %s OFFSET %s",
@@ -335,11 +348,12 @@ def _pg_positions(column: str, weight: str) -> str:
     )
 
 
-_PG_VECTOR = _pg_positions("new.title_terms", "A") + " || " + _pg_positions("new.terms", "D")
+_PG_TITLE = _pg_positions("new.title_terms", "A")
+_PG_VECTOR = _PG_TITLE + " || " + _pg_positions("new.terms", "D")
 POSTGRES_SCHEMA = [
-    "ALTER TABLE kernel_searchentry ADD COLUMN tsv tsvector",
+    "ALTER TABLE kernel_searchentry ADD COLUMN tsv tsvector, ADD COLUMN title_tsv tsvector",
     "CREATE FUNCTION kernel_search_tsv() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-    f"new.tsv := {_PG_VECTOR}; RETURN new; END $$",
+    f"new.tsv := {_PG_VECTOR}; new.title_tsv := {_PG_TITLE}; RETURN new; END $$",
     "CREATE TRIGGER kernel_search_tsv BEFORE INSERT OR UPDATE ON kernel_searchentry "
     "FOR EACH ROW EXECUTE FUNCTION kernel_search_tsv()",
     "CREATE INDEX kernel_search_tsv_gin ON kernel_searchentry USING gin (tsv)",
@@ -349,6 +363,7 @@ POSTGRES_DROP = [
     "DROP FUNCTION IF EXISTS kernel_search_tsv()",
     "DROP INDEX IF EXISTS kernel_search_tsv_gin",
     "ALTER TABLE kernel_searchentry DROP COLUMN IF EXISTS tsv",
+    "ALTER TABLE kernel_searchentry DROP COLUMN IF EXISTS title_tsv",
 ]
 
 

@@ -250,29 +250,34 @@ def _sqlite(
     parts = [f"terms:{_fts5_phrase(t)}" for t in required]
     parts += [_fts5_phrase(t) for t in terms]
     match = " AND ".join(parts)
+    # Rank inside the FTS table, counting in the same pass, and join only the page's rows:
+    # a broad query (every document lists 身份证明 among its materials) matches thousands,
+    # and reading anything of the content table for each of them would cost more than the
+    # ranking itself. BM25 already favours short documents; without words there is nothing
+    # to rank, and the newest documents come first.
+    order = f"bm25(kernel_search_fts, {TITLE_WEIGHT}, 1.0)" if terms else "-rowid"
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM kernel_search_fts WHERE kernel_search_fts MATCH %s", [match]
-        )
-        total = int(cursor.fetchone()[0])
-        if total == 0:
-            return 0, []
-        # Rank inside the FTS table and join only the page's rows: a broad query (every
-        # document has 身份证明 among its materials) ranks thousands of matches, and reading
-        # the display columns of each would double the cost. Without words there is nothing
-        # to rank: shortest titles first.
-        score = f"bm25(kernel_search_fts, {TITLE_WEIGHT}, 1.0)" if terms else "0.0"
-        cursor.execute(
             # Only module constants are formatted in; the query travels as a parameter.
-            f"SELECT {_COLUMNS}, r.score FROM ("  # noqa: S608
-            f"SELECT rowid AS id, {score} AS score, length(title_terms) AS size "
-            "FROM kernel_search_fts WHERE kernel_search_fts MATCH %s "
-            "ORDER BY score, size, rowid LIMIT %s OFFSET %s"
-            ") r JOIN kernel_searchentry e ON e.id = r.id ORDER BY r.score, r.size, r.id",
+            f"WITH hits AS MATERIALIZED (SELECT rowid AS id, {order} AS score "  # noqa: S608
+            "FROM kernel_search_fts WHERE kernel_search_fts MATCH %s) "
+            f"SELECT {_COLUMNS}, r.score, r.total FROM ("
+            "SELECT id, score, count(*) OVER () AS total FROM hits "
+            "ORDER BY score LIMIT %s OFFSET %s"
+            ") r JOIN kernel_searchentry e ON e.id = r.id ORDER BY r.score, length(e.title)",
             [match, limit, offset],
         )
-        # bm25() is lower for better matches; present higher-is-better scores.
-        rows = [(*row[:5], -row[5]) for row in cursor.fetchall()]
+        fetched = cursor.fetchall()
+        if fetched:
+            total = int(fetched[0][6])
+        else:  # past the last page (or nothing at all): count on its own
+            cursor.execute(
+                "SELECT count(*) FROM kernel_search_fts WHERE kernel_search_fts MATCH %s",
+                [match],
+            )
+            total = int(cursor.fetchone()[0])
+    # bm25() is lower for better matches; present higher-is-better scores.
+    rows = [(*row[:5], -row[5] if terms else 0.0) for row in fetched]
     return total, rows
 
 
@@ -348,8 +353,13 @@ def _pg_positions(column: str, weight: str) -> str:
     )
 
 
+# Two vectors: ``title_tsv`` (title terms with positions) ranks; ``tsv`` (every term, without
+# positions: the smallest form, mostly kept in the row itself) matches. A broad query checks
+# ``tsv`` of thousands of rows, so its size is what such a query costs.
 _PG_TITLE = _pg_positions("new.title_terms", "A")
-_PG_VECTOR = _PG_TITLE + " || " + _pg_positions("new.terms", "D")
+_PG_VECTOR = (
+    "array_to_tsvector(array_remove(string_to_array(new.title_terms || ' ' || new.terms, ' '), ''))"
+)
 POSTGRES_SCHEMA = [
     "ALTER TABLE kernel_searchentry ADD COLUMN tsv tsvector, ADD COLUMN title_tsv tsvector",
     "CREATE FUNCTION kernel_search_tsv() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "

@@ -295,23 +295,29 @@ def _postgres(
     # title (yyzzzxdj) and put 营业执照注销登记 above 营业执照. Every hit gets the same small
     # floor, so one found by a prefix alone still scores above zero.
     ranking = " | ".join(_tsquery_lexeme(_Term(t.text)) for t in terms) or query
+    # Rank on the small title vector: title matches first, by ts_rank; then the rest by title
+    # length. Without words, titles by length alone. Ranking and counting are one pass over
+    # the matches, and only the page's rows are read whole.
+    score = "ts_rank(title_tsv, r) + 0.001" if terms else "0.0"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM kernel_searchentry WHERE tsv @@ %s::tsquery", [query])
-        total = int(cursor.fetchone()[0])
-        if total == 0:
-            return 0, []
-        # Rank on the small title vector (the full one is large and stored out of line, and a
-        # broad query would read it for every match): title matches first, by ts_rank; then
-        # the rest by title length. Without words, titles by length alone.
-        score = "ts_rank(e.title_tsv, r) + 0.001" if terms else "0.0"
         cursor.execute(
-            f"SELECT {_COLUMNS}, {score} AS score "  # noqa: S608
-            "FROM kernel_searchentry e, CAST(%s AS tsquery) q, CAST(%s AS tsquery) r "
-            "WHERE e.tsv @@ q "
-            "ORDER BY score DESC, length(e.title), e.key LIMIT %s OFFSET %s",
+            f"SELECT {_COLUMNS}, h.score, h.total FROM ("  # noqa: S608
+            f"SELECT id, {score} AS score, length(title) AS size, key, "
+            "count(*) OVER () AS total "
+            "FROM kernel_searchentry, CAST(%s AS tsquery) q, CAST(%s AS tsquery) r "
+            "WHERE tsv @@ q ORDER BY score DESC, size, key LIMIT %s OFFSET %s"
+            ") h JOIN kernel_searchentry e ON e.id = h.id ORDER BY h.score DESC, h.size, h.key",
             [query, ranking, limit, offset],
         )
-        rows = cursor.fetchall()
+        fetched = cursor.fetchall()
+        if fetched:
+            total = int(fetched[0][6])
+        else:  # past the last page (or nothing at all): count on its own
+            cursor.execute(
+                "SELECT count(*) FROM kernel_searchentry WHERE tsv @@ %s::tsquery", [query]
+            )
+            total = int(cursor.fetchone()[0])
+        rows = [row[:6] for row in fetched]
     return total, rows
 
 

@@ -82,7 +82,21 @@ class MaterialIn(InputSchema):
     note: str = Field("", max_length=500)
 
 
-class ItemIn(InputSchema):
+class _AudienceIn(InputSchema):
+    """Who a service is for and its themes, as items and life events state them."""
+
+    @field_validator("service_objects", check_fields=False)
+    @classmethod
+    def _objects(cls, v: list[str]) -> list[str]:
+        return _choices(v, ServiceObject)
+
+    @field_validator("themes", check_fields=False)
+    @classmethod
+    def _themes(cls, v: list[str]) -> list[str]:
+        return _choices(v, Theme, non_empty=False)
+
+
+class ItemIn(_AudienceIn):
     code: str = Field(min_length=1, max_length=32, pattern=CODE_PATTERN)
     name: str = Field(min_length=1, max_length=200)
     item_type: ItemType
@@ -106,16 +120,6 @@ class ItemIn(InputSchema):
     @classmethod
     def _levels(cls, v: list[str]) -> list[str]:
         return _choices(v, RegionLevel)
-
-    @field_validator("service_objects")
-    @classmethod
-    def _objects(cls, v: list[str]) -> list[str]:
-        return _choices(v, ServiceObject)
-
-    @field_validator("themes")
-    @classmethod
-    def _themes(cls, v: list[str]) -> list[str]:
-        return _choices(v, Theme, non_empty=False)
 
     @field_validator("channels")
     @classmethod
@@ -169,7 +173,7 @@ class WithdrawIn(InputSchema):
     reason: str = Field(min_length=1, max_length=300)
 
 
-class LifeEventIn(InputSchema):
+class LifeEventIn(_AudienceIn):
     code: str = Field(min_length=1, max_length=40, pattern=CODE_PATTERN)
     name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=5000)
@@ -180,16 +184,6 @@ class LifeEventIn(InputSchema):
     members: list[str] = Field(
         description="implementation codes, or life-event codes prefixed with 'event:'"
     )
-
-    @field_validator("service_objects")
-    @classmethod
-    def _objects(cls, v: list[str]) -> list[str]:
-        return _choices(v, ServiceObject)
-
-    @field_validator("themes")
-    @classmethod
-    def _themes(cls, v: list[str]) -> list[str]:
-        return _choices(v, Theme, non_empty=False)
 
 
 # --- outputs ----------------------------------------------------------------------------

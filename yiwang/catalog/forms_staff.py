@@ -696,3 +696,553 @@ class ConsistencyFilterForm(StaffForm):
             return ""
         self.is_valid()
         return str(getattr(self, "cleaned_data", {}).get(name) or "")
+
+
+# --- master items and life events (views_staff_more) ----------------------------------------
+
+from yiwang.catalog.models import ItemType, MaterialForm, ResultType, Theme  # noqa: E402
+from yiwang.catalog.schemas import ItemIn, LifeEventIn  # noqa: E402
+from yiwang.kernel.models import RegionLevel  # noqa: E402
+
+#: Blank rows the item editor offers below the filled ones; "add a row" adds one more.
+BLANK_ROWS = 1
+MAX_ROWS = 60
+
+
+def _department_choices(departments: list[Department]) -> list[tuple[str, str]]:
+    return [("", _("请选择")), *((d.code, f"{d.name}（{d.region.name}）") for d in departments)]
+
+
+class ItemFilterForm(StaffForm):
+    q = forms.CharField(label=gettext_lazy("事项编码或名称"), required=False, max_length=100)
+    item_type = forms.ChoiceField(
+        label=gettext_lazy("事项类型"),
+        required=False,
+        choices=[("", gettext_lazy("全部")), *ItemType.choices],
+    )
+    department = forms.TypedChoiceField(
+        label=gettext_lazy("主管部门"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, data: Any, *, departments: list[Department]) -> None:
+        super().__init__(data)
+        department_field: Any = self.fields["department"]
+        department_field.choices = [("", _("全部")), *((d.pk, d.name) for d in departments)]
+
+    def value(self, name: str) -> Any:
+        if not self.is_bound:
+            return None
+        self.is_valid()
+        return self.cleaned_data.get(name) if hasattr(self, "cleaned_data") else None
+
+
+def _rows(data: Any, key: str, filled: int) -> int:
+    """How many rows a table shows: the filled ones and a blank one, or as many as were
+    posted, one more when the person asked for another row."""
+    count = filled + BLANK_ROWS
+    if data is not None:
+        posted = str(data.get(f"{key}_rows", ""))
+        if posted.isdigit():
+            count = max(count, int(posted))
+        if data.get("add") == key:
+            count += 1
+    return min(count, MAX_ROWS)
+
+
+class ItemForm(StaffForm):
+    """A master item with every :class:`ItemIn` field. Fees and materials are tables of
+    ``fee_<i>_<attr>`` / ``mat_<i>_<attr>`` fields; an empty row is left out."""
+
+    summary_fallback = "item-form"
+
+    code = forms.CharField(
+        label=gettext_lazy("事项编码"),
+        max_length=32,
+        error_messages={"required": gettext_lazy("请输入事项编码。")},
+    )
+    name = forms.CharField(
+        label=gettext_lazy("事项名称"),
+        max_length=200,
+        error_messages={"required": gettext_lazy("请输入事项名称。")},
+    )
+    item_type = forms.ChoiceField(
+        label=gettext_lazy("事项类型"),
+        choices=[("", gettext_lazy("请选择")), *ItemType.choices],
+        error_messages={"required": gettext_lazy("请选择事项类型。")},
+    )
+    department_code = forms.ChoiceField(
+        label=gettext_lazy("主管部门"),
+        error_messages={"required": gettext_lazy("请选择主管部门。")},
+    )
+    legal_basis = forms.CharField(
+        label=gettext_lazy("设定依据"),
+        max_length=5000,
+        widget=forms.Textarea,
+        error_messages={"required": gettext_lazy("请填写设定依据。")},
+    )
+    handling_levels = forms.MultipleChoiceField(
+        label=gettext_lazy("行使层级"),
+        choices=RegionLevel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": gettext_lazy("请至少选择一个行使层级。")},
+    )
+    service_objects = forms.MultipleChoiceField(
+        label=gettext_lazy("服务对象"),
+        choices=ServiceObject.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": gettext_lazy("请至少选择一个服务对象。")},
+    )
+    themes = forms.MultipleChoiceField(
+        label=gettext_lazy("主题"),
+        required=False,
+        choices=Theme.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    channels = forms.MultipleChoiceField(
+        label=gettext_lazy("办理渠道"),
+        choices=Channel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": gettext_lazy("请至少选择一个办理渠道。")},
+    )
+    acceptance_conditions = forms.CharField(
+        label=gettext_lazy("受理条件"), required=False, max_length=5000, widget=forms.Textarea
+    )
+    process_description = forms.CharField(
+        label=gettext_lazy("办理流程说明"), required=False, max_length=5000, widget=forms.Textarea
+    )
+    statutory_limit_days = forms.IntegerField(
+        label=gettext_lazy("法定时限（工作日）"),
+        required=False,
+        min_value=0,
+        max_value=3650,
+        error_messages={"invalid": gettext_lazy("请输入工作日天数（整数）。")},
+    )
+    result_type = forms.ChoiceField(
+        label=gettext_lazy("结果类型"),
+        choices=[("", gettext_lazy("请选择")), *ResultType.choices],
+        error_messages={"required": gettext_lazy("请选择结果类型。")},
+    )
+    result_name = forms.CharField(label=gettext_lazy("结果名称"), required=False, max_length=200)
+    result_license_type = forms.CharField(
+        label=gettext_lazy("电子证照类型"), required=False, max_length=64
+    )
+    max_trips = forms.IntegerField(
+        label=gettext_lazy("最多跑动次数"),
+        min_value=0,
+        max_value=5,
+        initial=1,
+        error_messages={
+            "required": gettext_lazy("请输入最多跑动次数。"),
+            "invalid": gettext_lazy("请输入整数。"),
+        },
+    )
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        departments: list[Department],
+        item: ServiceItem | None = None,
+    ) -> None:
+        self.item = item
+        initial = self._initial(item) if item is not None else {}
+        if item is None and len(departments) == 1:
+            initial["department_code"] = departments[0].code
+        super().__init__(data, initial=initial)
+        department_field: Any = self.fields["department_code"]
+        department_field.choices = _department_choices(departments)
+        if item is not None:
+            self.fields["code"].disabled = True
+        fees = list(item.fees) if item is not None else []
+        materials = list(item.materials.all()) if item is not None else []
+        self.fee_count = _rows(data, "fee", len(fees))
+        self.material_count = _rows(data, "mat", len(materials))
+        #: Row index of each fee / material sent to the service → its table row.
+        self._fee_rows: list[int] = []
+        self._material_rows: list[int] = []
+        for i in range(self.fee_count):
+            self._add_fee(i, fees[i] if i < len(fees) else None)
+        for i in range(self.material_count):
+            self._add_material(i, materials[i] if i < len(materials) else None)
+
+    @staticmethod
+    def _initial(item: ServiceItem) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            name: getattr(item, name)
+            for name in (
+                "code",
+                "name",
+                "item_type",
+                "legal_basis",
+                "handling_levels",
+                "service_objects",
+                "themes",
+                "channels",
+                "acceptance_conditions",
+                "process_description",
+                "statutory_limit_days",
+                "result_type",
+                "result_name",
+                "result_license_type",
+                "max_trips",
+            )
+        }
+        initial["department_code"] = item.department.code
+        return initial
+
+    def _add_fee(self, i: int, fee: dict[str, Any] | None) -> None:
+        n = i + 1
+        fee = fee or {}
+        self.fields[f"fee_{i}_name"] = forms.CharField(
+            label=_("收费 %(n)d：名称") % {"n": n},
+            required=False,
+            max_length=100,
+            initial=fee.get("name", ""),
+        )
+        self.fields[f"fee_{i}_amount"] = forms.DecimalField(
+            label=_("收费 %(n)d：金额（元）") % {"n": n},
+            required=False,
+            min_value=Decimal(0),
+            max_digits=10,
+            decimal_places=2,
+            initial=fee.get("amount"),
+            error_messages={"invalid": _("请输入金额，例如 10.00。")},
+        )
+        self.fields[f"fee_{i}_basis"] = forms.CharField(
+            label=_("收费 %(n)d：依据") % {"n": n},
+            required=False,
+            max_length=300,
+            initial=fee.get("basis", ""),
+        )
+
+    def _add_material(self, i: int, material: Any) -> None:
+        n = i + 1
+
+        def value(attr: str, default: Any) -> Any:
+            return getattr(material, attr) if material is not None else default
+
+        self.fields[f"mat_{i}_code"] = forms.CharField(
+            label=_("材料 %(n)d：编码") % {"n": n},
+            required=False,
+            max_length=40,
+            initial=value("code", ""),
+        )
+        self.fields[f"mat_{i}_name"] = forms.CharField(
+            label=_("材料 %(n)d：名称") % {"n": n},
+            required=False,
+            max_length=200,
+            initial=value("name", ""),
+        )
+        self.fields[f"mat_{i}_form"] = forms.ChoiceField(
+            label=_("材料 %(n)d：形式") % {"n": n},
+            choices=MaterialForm.choices,
+            initial=value("form", MaterialForm.ELECTRONIC),
+        )
+        self.fields[f"mat_{i}_copies"] = forms.IntegerField(
+            label=_("材料 %(n)d：份数") % {"n": n},
+            required=False,
+            min_value=0,
+            max_value=20,
+            initial=value("copies", 1),
+            error_messages={"invalid": _("请输入整数。")},
+        )
+        self.fields[f"mat_{i}_required"] = forms.BooleanField(
+            label=_("材料 %(n)d：必要") % {"n": n},
+            required=False,
+            initial=value("required", True),
+        )
+        self.fields[f"mat_{i}_source"] = forms.ChoiceField(
+            label=_("材料 %(n)d：来源") % {"n": n},
+            choices=MaterialSource.choices,
+            initial=value("source", MaterialSource.UPLOAD),
+        )
+        for attr, label, length in (
+            ("license_type", _("电子证照类型"), 64),
+            ("shared_data", _("共享数据"), 64),
+            ("meaning", _("含义（用于一件事合并）"), 100),
+            ("note", _("备注"), 500),
+        ):
+            self.fields[f"mat_{i}_{attr}"] = forms.CharField(
+                label=_("材料 %(n)d：%(what)s") % {"n": n, "what": label},
+                required=False,
+                max_length=length,
+                initial=value(attr, ""),
+            )
+
+    # --- what the template walks ----------------------------------------------------------
+
+    def fee_rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "n": i + 1,
+                "name": self[f"fee_{i}_name"],
+                "amount": self[f"fee_{i}_amount"],
+                "basis": self[f"fee_{i}_basis"],
+                "errors": any(self[f"fee_{i}_{a}"].errors for a in ("name", "amount", "basis")),
+            }
+            for i in range(self.fee_count)
+        ]
+
+    MATERIAL_ATTRS = (
+        "code",
+        "name",
+        "form",
+        "copies",
+        "required",
+        "source",
+        "license_type",
+        "shared_data",
+        "meaning",
+        "note",
+    )
+
+    def material_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for i in range(self.material_count):
+            row: dict[str, Any] = {"n": i + 1}
+            for attr in self.MATERIAL_ATTRS:
+                row[attr] = self[f"mat_{i}_{attr}"]
+            row["errors"] = any(row[a].errors for a in self.MATERIAL_ATTRS)
+            rows.append(row)
+        return rows
+
+    def quiet(self) -> None:
+        """Show what was posted without judging it (the person only asked for a row)."""
+        self._errors = forms.utils.ErrorDict()
+
+    # --- cleaning -------------------------------------------------------------------------
+
+    def _fee_filled(self, i: int) -> bool:
+        data = self.cleaned_data
+        return bool(
+            data.get(f"fee_{i}_name")
+            or data.get(f"fee_{i}_amount") is not None
+            or data.get(f"fee_{i}_basis")
+        )
+
+    def _material_filled(self, i: int) -> bool:
+        data = self.cleaned_data
+        return bool(
+            data.get(f"mat_{i}_code")
+            or data.get(f"mat_{i}_name")
+            or data.get(f"mat_{i}_license_type")
+            or data.get(f"mat_{i}_shared_data")
+            or data.get(f"mat_{i}_meaning")
+            or data.get(f"mat_{i}_note")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for i in range(self.fee_count):
+            if not self._fee_filled(i):
+                continue
+            if not cleaned.get(f"fee_{i}_name") and f"fee_{i}_name" not in self.errors:
+                self.add_error(f"fee_{i}_name", _("请输入收费项目名称。"))
+            if cleaned.get(f"fee_{i}_amount") is None and f"fee_{i}_amount" not in self.errors:
+                self.add_error(f"fee_{i}_amount", _("请输入收费金额。"))
+        for i in range(self.material_count):
+            if not self._material_filled(i):
+                continue
+            for attr, message in (("code", _("请输入材料编码。")), ("name", _("请输入材料名称。"))):
+                name = f"mat_{i}_{attr}"
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, message)
+            source = cleaned.get(f"mat_{i}_source")
+            if source == MaterialSource.LICENCE and not cleaned.get(f"mat_{i}_license_type"):
+                self.add_error(
+                    f"mat_{i}_license_type", _("来源为电子证照时，请填写可用的电子证照类型。")
+                )
+            if source == MaterialSource.SHARED_DATA and not cleaned.get(f"mat_{i}_shared_data"):
+                self.add_error(
+                    f"mat_{i}_shared_data", _("来源为共享数据时，请填写可用的共享数据。")
+                )
+        return cleaned
+
+    # --- to the service -------------------------------------------------------------------
+
+    def to_schema(self) -> ItemIn:
+        """The item as :class:`ItemIn`; raises pydantic's ``ValidationError``."""
+        data = self.cleaned_data
+        self._fee_rows = [i for i in range(self.fee_count) if self._fee_filled(i)]
+        self._material_rows = [i for i in range(self.material_count) if self._material_filled(i)]
+        fees = [
+            {
+                "name": data[f"fee_{i}_name"],
+                "amount": data[f"fee_{i}_amount"],
+                "basis": data.get(f"fee_{i}_basis", ""),
+            }
+            for i in self._fee_rows
+        ]
+        materials = []
+        for i in self._material_rows:
+            source = data[f"mat_{i}_source"]
+            copies = data.get(f"mat_{i}_copies")
+            materials.append(
+                {
+                    "code": data[f"mat_{i}_code"],
+                    "name": data[f"mat_{i}_name"],
+                    "form": data[f"mat_{i}_form"],
+                    "copies": 1 if copies is None else copies,
+                    "required": bool(data.get(f"mat_{i}_required")),
+                    "source": source,
+                    "license_type": data.get(f"mat_{i}_license_type", "")
+                    if source == MaterialSource.LICENCE
+                    else "",
+                    "shared_data": data.get(f"mat_{i}_shared_data", "")
+                    if source == MaterialSource.SHARED_DATA
+                    else "",
+                    "meaning": data.get(f"mat_{i}_meaning", ""),
+                    "note": data.get(f"mat_{i}_note", ""),
+                }
+            )
+        return ItemIn.model_validate(
+            {
+                "code": data["code"],
+                "name": data["name"],
+                "item_type": data["item_type"],
+                "department_code": data["department_code"],
+                "legal_basis": data["legal_basis"],
+                "handling_levels": data["handling_levels"],
+                "service_objects": data["service_objects"],
+                "themes": data.get("themes") or [],
+                "acceptance_conditions": data.get("acceptance_conditions", ""),
+                "process_description": data.get("process_description", ""),
+                "statutory_limit_days": data.get("statutory_limit_days"),
+                "fees": fees,
+                "result_type": data["result_type"],
+                "result_name": data.get("result_name", ""),
+                "result_license_type": data.get("result_license_type", ""),
+                "channels": data["channels"],
+                "max_trips": data["max_trips"],
+                "materials": materials,
+            }
+        )
+
+    def field_for(self, name: str) -> str | None:
+        match = _INDEXED.match(name)
+        if match:
+            i = int(match["i"])
+            attr = match["attr"] or ""
+            if match["list"] == "fees":
+                if i >= len(self._fee_rows):
+                    return None
+                candidate = f"fee_{self._fee_rows[i]}_{attr}"
+                return candidate if candidate in self.fields else f"fee_{self._fee_rows[i]}_name"
+            if i >= len(self._material_rows):
+                return None
+            row = self._material_rows[i]
+            candidate = f"mat_{row}_{attr}"
+            return candidate if candidate in self.fields else f"mat_{row}_code"
+        return super().field_for(name)
+
+
+class LifeEventForm(StaffForm):
+    """A life event; its members are written one per line: an implementation code, or
+    ``event:<code>`` for a life event it includes."""
+
+    summary_fallback = "life-event-form"
+
+    code = forms.CharField(
+        label=gettext_lazy("一件事编码"),
+        max_length=40,
+        error_messages={"required": gettext_lazy("请输入编码。")},
+    )
+    name = forms.CharField(
+        label=gettext_lazy("名称"),
+        max_length=200,
+        error_messages={"required": gettext_lazy("请输入名称。")},
+    )
+    description = forms.CharField(
+        label=gettext_lazy("说明"), required=False, max_length=5000, widget=forms.Textarea
+    )
+    department_code = forms.ChoiceField(
+        label=gettext_lazy("牵头部门"),
+        error_messages={"required": gettext_lazy("请选择牵头部门。")},
+    )
+    service_objects = forms.MultipleChoiceField(
+        label=gettext_lazy("服务对象"),
+        choices=ServiceObject.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": gettext_lazy("请至少选择一个服务对象。")},
+    )
+    themes = forms.MultipleChoiceField(
+        label=gettext_lazy("主题"),
+        required=False,
+        choices=Theme.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    promised_limit_days = forms.IntegerField(
+        label=gettext_lazy("承诺时限（工作日）"),
+        required=False,
+        min_value=1,
+        max_value=3650,
+        error_messages={"invalid": gettext_lazy("请输入工作日天数（整数）。")},
+    )
+    members = forms.CharField(
+        label=gettext_lazy("成员"),
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea,
+    )
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        departments: list[Department],
+        event: Any = None,
+        members: list[str] | None = None,
+    ) -> None:
+        initial: dict[str, Any] = {}
+        if event is not None:
+            initial = {
+                "code": event.code,
+                "name": event.name,
+                "description": event.description,
+                "department_code": event.department.code,
+                "service_objects": event.service_objects,
+                "themes": event.themes,
+                "promised_limit_days": event.promised_limit_days,
+                "members": "\n".join(members or []),
+            }
+        elif len(departments) == 1:
+            initial["department_code"] = departments[0].code
+        super().__init__(data, initial=initial)
+        department_field: Any = self.fields["department_code"]
+        department_field.choices = _department_choices(departments)
+        if event is not None:
+            self.fields["code"].disabled = True
+
+    def clean_members(self) -> list[str]:
+        text = self.cleaned_data.get("members") or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def to_schema(self) -> LifeEventIn:
+        data = self.cleaned_data
+        return LifeEventIn.model_validate(
+            {
+                "code": data["code"],
+                "name": data["name"],
+                "description": data.get("description", ""),
+                "department_code": data["department_code"],
+                "service_objects": data["service_objects"],
+                "themes": data.get("themes") or [],
+                "promised_limit_days": data.get("promised_limit_days"),
+                "members": data.get("members") or [],
+            }
+        )
+
+    def field_for(self, name: str) -> str | None:
+        if name.startswith("members"):
+            return "members"
+        return super().field_for(name)
+
+    def describe(self, error: dict[str, Any]) -> str:
+        message = str(error.get("message", ""))
+        match = re.match(r"^members\[(\d+)\]", str(error.get("field", "")))
+        if match:
+            return _("第 %(line)d 行：%(message)s") % {
+                "line": int(match.group(1)) + 1,
+                "message": message,
+            }
+        return message

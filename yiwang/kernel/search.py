@@ -120,14 +120,19 @@ def index(
     summary: str = "",
     data: dict[str, Any] | None = None,
 ) -> SearchEntry:
-    """Add or replace one document. ``keywords`` are indexed like the title (with pinyin);
-    ``filters`` maps a filter name to the values the document has (e.g. every prefix of
-    its region code)."""
-    title_terms = analyse_title(" ".join([title, *keywords]))
+    """Add or replace one document. ``keywords`` are analysed like the title (with pinyin)
+    but weigh as body; ``filters`` maps a filter name to the values the document has (e.g.
+    every prefix of its region code)."""
+    # Keywords get the title's analysis (pinyin, initials) but count as body: a document
+    # named for the query ranks above one that only lists it as a keyword.
+    title_terms = analyse_title(title)
+    keyword_terms = analyse_title(" ".join(keywords)) if keywords else []
     filter_terms = [
         filter_token(name, value) for name, values in (filters or {}).items() for value in values
     ]
-    body_terms = _unique([*analyse_body(body), *filter_terms, filter_token("scope", scope)])
+    body_terms = _unique(
+        [*keyword_terms, *analyse_body(body), *filter_terms, filter_token("scope", scope)]
+    )
     entry, _created = SearchEntry.objects.update_or_create(
         scope=scope,
         key=key,

@@ -496,3 +496,32 @@ def test_withdrawing_a_member_withdraws_the_published_life_events_containing_it(
         assert event.status == LifeEventStatus.WITHDRAWN
     assert services.search_catalog("开办小店", kind="life_event").total == 0
     assert AuditEntry.objects.filter(action="catalog.life_event_withdrawn").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_member_republished_under_a_new_name_is_found_through_its_life_event(
+    published: Any, reviewer: Any, catalog_editor: Any, item_owner: Any
+) -> None:
+    event = services.save_life_event(
+        actor=catalog_editor,
+        data=LifeEventIn(
+            code="SHOP",
+            name="开办小店",
+            department_code="420106-SCJG",
+            service_objects=["citizen"],
+            members=[published.code],
+        ),
+    )
+    services.set_life_event_status(actor=reviewer, event=event, status="published")
+    assert services.search_catalog("经营者登记", kind="life_event").total == 0
+
+    # the master item is renamed; the implementation's next version re-inherits the name
+    services.update_item(
+        actor=item_owner, item=published.item, data=ItemIn(**item_data(name="个体经营者登记"))
+    )
+    draft = services.revise(actor=catalog_editor, implementation=published)
+    services.submit(actor=catalog_editor, version=draft)
+    services.publish(actor=reviewer, version=draft)
+
+    hits = services.search_catalog("经营者登记", kind="life_event").hits
+    assert [h.key for h in hits] == ["event:SHOP"]

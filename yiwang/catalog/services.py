@@ -496,6 +496,8 @@ def publish(
     implementation.current = version
     implementation.save(update_fields=["current"])
     index_implementation(implementation)
+    for event in _published_events_containing(implementation):
+        index_life_event(event)  # its search text names its members' current versions
     _record(
         actor,
         "catalog.version_published",
@@ -569,20 +571,23 @@ def _containing(events: set[int]) -> set[int]:
     return found
 
 
-def _withdraw_life_events_containing(
-    actor: Any, implementation: ItemImplementation, reason: str
-) -> None:
-    """A published life event cannot offer an implementation that is gone: it is withdrawn
-    with it (and says why), until staff republish it without or with a new member."""
+def _published_events_containing(implementation: ItemImplementation) -> Any:
     direct = set(
         LifeEventMember.objects.filter(implementation=implementation).values_list(
             "life_event_id", flat=True
         )
     )
-    affected = LifeEvent.objects.filter(
+    return LifeEvent.objects.filter(
         pk__in=direct | _containing(direct), status=LifeEventStatus.PUBLISHED
-    )
-    for event in affected.select_for_update():
+    ).select_related("department")
+
+
+def _withdraw_life_events_containing(
+    actor: Any, implementation: ItemImplementation, reason: str
+) -> None:
+    """A published life event cannot offer an implementation that is gone: it is withdrawn
+    with it (and says why), until staff republish it without or with a new member."""
+    for event in _published_events_containing(implementation).select_for_update():
         event.status = LifeEventStatus.WITHDRAWN
         event.save(update_fields=["status", "updated_at"])
         index_life_event(event)

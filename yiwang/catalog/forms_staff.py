@@ -28,14 +28,25 @@ from yiwang.catalog.models import (
     Channel,
     HandlingKind,
     ImplementationVersion,
+    ItemType,
+    MaterialForm,
     MaterialSource,
+    ResultType,
     ServiceItem,
     ServiceObject,
+    Theme,
     VersionStatus,
 )
-from yiwang.catalog.schemas import ImplementationIn, ReviewIn, VersionIn, WithdrawIn
+from yiwang.catalog.schemas import (
+    ImplementationIn,
+    ItemIn,
+    LifeEventIn,
+    ReviewIn,
+    VersionIn,
+    WithdrawIn,
+)
 from yiwang.kernel.errors import DomainError
-from yiwang.kernel.models import Department, Region
+from yiwang.kernel.models import Department, Region, RegionLevel
 
 MULTI_INPUT_WIDGETS = (forms.RadioSelect, forms.CheckboxSelectMultiple)
 _INDEXED = re.compile(r"^(?P<list>fees|materials)\[(?P<i>\d+)\](?:\.(?P<attr>\w+))?")
@@ -700,9 +711,6 @@ class ConsistencyFilterForm(StaffForm):
 
 # --- master items and life events (views_staff_more) ----------------------------------------
 
-from yiwang.catalog.models import ItemType, MaterialForm, ResultType, Theme  # noqa: E402
-from yiwang.catalog.schemas import ItemIn, LifeEventIn  # noqa: E402
-from yiwang.kernel.models import RegionLevel  # noqa: E402
 
 #: Blank rows the item editor offers below the filled ones; "add a row" adds one more.
 BLANK_ROWS = 1
@@ -937,6 +945,7 @@ class ItemForm(StaffForm):
             label=_("材料 %(n)d：形式") % {"n": n},
             choices=MaterialForm.choices,
             initial=value("form", MaterialForm.ELECTRONIC),
+            required=False,
         )
         self.fields[f"mat_{i}_copies"] = forms.IntegerField(
             label=_("材料 %(n)d：份数") % {"n": n},
@@ -955,6 +964,7 @@ class ItemForm(StaffForm):
             label=_("材料 %(n)d：来源") % {"n": n},
             choices=MaterialSource.choices,
             initial=value("source", MaterialSource.UPLOAD),
+            required=False,
         )
         for attr, label, length in (
             ("license_type", _("电子证照类型"), 64),
@@ -1075,13 +1085,13 @@ class ItemForm(StaffForm):
         ]
         materials = []
         for i in self._material_rows:
-            source = data[f"mat_{i}_source"]
+            source = data.get(f"mat_{i}_source") or MaterialSource.UPLOAD
             copies = data.get(f"mat_{i}_copies")
             materials.append(
                 {
                     "code": data[f"mat_{i}_code"],
                     "name": data[f"mat_{i}_name"],
-                    "form": data[f"mat_{i}_form"],
+                    "form": data.get(f"mat_{i}_form") or MaterialForm.ELECTRONIC,
                     "copies": 1 if copies is None else copies,
                     "required": bool(data.get(f"mat_{i}_required")),
                     "source": source,

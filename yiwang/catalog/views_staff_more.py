@@ -172,11 +172,14 @@ def life_event_list(request: HttpRequest) -> HttpResponse:
 
 
 def _member_codes(event: LifeEvent) -> list[str]:
-    return [
-        member.implementation.code if member.implementation else f"event:{member.child.code}"
-        for member in event.members.select_related("implementation", "child").order_by("position")
-        if member.implementation or member.child
-    ]
+    codes = []
+    members = event.members.select_related("implementation", "child").order_by("position")
+    for member in members:
+        if member.implementation is not None:
+            codes.append(member.implementation.code)
+        elif member.child is not None:
+            codes.append(f"event:{member.child.code}")
+    return codes
 
 
 def _event_or_404(user: Any, code: str) -> LifeEvent:
@@ -204,7 +207,7 @@ def _merged(event: LifeEvent) -> dict[str, Any]:
             "name": name,
             "title": properties[name].get("title", name),
             "required": name in required,
-            "sources": result.form.sources.get(name, []),
+            "sources": result.form.sources.get(str(properties[name].get("x-meaning", name)), []),
         }
         for name in order
     ]

@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "yiwang.kernel",
     "yiwang.identity",
     "yiwang.catalog",
+    "yiwang.cases",
     "yiwang.portal",
 ]
 

@@ -1041,3 +1041,26 @@ def search_catalog(
         "kind": kind,
     }
     return search.search(SEARCH_SCOPE, q, filters=filters, limit=limit, offset=offset)
+
+
+# --- for other modules ----------------------------------------------------------------------
+
+
+def published_version(code: str) -> ImplementationVersion:
+    """The published version of implementation ``code`` with what a case needs (materials,
+    department, region); 404 when it is not published."""
+    version: ImplementationVersion | None = (
+        ImplementationVersion.objects.filter(
+            implementation__code=code, status=VersionStatus.PUBLISHED
+        )
+        .select_related("implementation__department", "implementation__region")
+        .prefetch_related("materials")
+        .first()
+    )
+    if version is None:
+        raise DomainError(
+            KernelCode.NOT_FOUND,
+            _("未找到已发布的实施清单 %(code)s。") % {"code": code},
+            status=404,
+        )
+    return version

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CasesConfig(AppConfig):
+    name = "yiwang.cases"
+    label = "cases"
+    verbose_name = _("办件")
+
+    def ready(self) -> None:
+        from yiwang.cases import permissions
+
+        permissions.register()

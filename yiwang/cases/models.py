@@ -1,0 +1,186 @@
+"""Cases (办件): one application for a published implementation version and everything that
+happens to it. The version is fixed when the case is created, so a later catalogue change
+never changes a running case.
+
+The design is in docs/cases.md (issue 5, in progress): this first part holds applications,
+window intake and the clock; the process engine, decisions and results come next."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from yiwang.kernel.models import ScopedQuerySet
+
+
+class CaseStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("待受理")
+    SUPPLEMENT = "supplement", _("待补正")
+    REFUSED = "refused", _("不予受理")
+    ACCEPTED = "accepted", _("已受理")
+    COMPLETED = "completed", _("已办结")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("网上申请")
+    HALL = "hall", _("窗口申请")
+
+
+class MaterialStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("已上传")
+    EXEMPT = "exempt", _("免提交")
+    MISSING = "missing", _("未提交")
+
+
+class CaseQuerySet(ScopedQuerySet):
+    region_field = "region__code"
+    department_field = "department_id"
+
+
+class CaseCounter(models.Model):
+    """The last sequence number of a region's cases in a year (for case numbers)."""
+
+    region_code = models.CharField(max_length=6)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("办件编号计数")
+        verbose_name_plural = pgettext_lazy("plural", "办件编号计数")
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(fields=["region_code", "year"], name="case_counter_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_code}/{self.year}: {self.last}"
+
+
+class Case(models.Model):
+    """An application. ``case_no`` is given at submission (``<region 6><year><sequence 7>``)."""
+
+    case_no = models.CharField(_("办件编号"), max_length=20, unique=True, null=True, blank=True)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cases"
+    )
+    entity_credit_code = models.CharField(_("申请单位统一社会信用代码"), max_length=18, blank=True)
+    version = models.ForeignKey(
+        "catalog.ImplementationVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    implementation_code = models.CharField(_("实施编码"), max_length=80)
+    item_name = models.CharField(_("事项名称"), max_length=200)
+    department = models.ForeignKey(
+        "kernel.Department", on_delete=models.PROTECT, related_name="cases"
+    )
+    region = models.ForeignKey("kernel.Region", on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(
+        _("申请渠道"), max_length=10, choices=Channel.choices, default=Channel.ONLINE
+    )
+    status = models.CharField(
+        _("状态"), max_length=12, choices=CaseStatus.choices, default=CaseStatus.DRAFT
+    )
+    form_data = models.JSONField(_("申请表"), default=dict, blank=True)
+    # NULL, not "", for drafts: the unique constraint must not count them.
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True)  # noqa: DJ001
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    promised_due = models.DateField(_("承诺办结日期"), null=True, blank=True)
+    statutory_due = models.DateField(_("法定办结日期"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    end_reason = models.TextField(_("原因"), blank=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-created_at"]
+        verbose_name = _("办件")
+        verbose_name_plural = pgettext_lazy("plural", "办件")
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(
+                fields=["applicant", "idempotency_key"], name="case_idempotency_per_applicant"
+            ),
+        ]
+        indexes: ClassVar[list[Any]] = [
+            models.Index(fields=["department", "status"], name="case_department_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.case_no or f"draft {self.pk}"
+
+
+class CaseMaterial(models.Model):
+    """How one material requirement of the version is met in this case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
+    code = models.CharField(_("材料编码"), max_length=40)
+    name = models.CharField(_("材料名称"), max_length=200)
+    required = models.BooleanField(_("必要"), default=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=MaterialStatus.choices, default=MaterialStatus.MISSING
+    )
+    file = models.ForeignKey(
+        "kernel.StoredFile", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    exempt_by = models.CharField(_("免提交依据"), max_length=100, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["id"]
+        verbose_name = _("办件材料")
+        verbose_name_plural = pgettext_lazy("plural", "办件材料")
+        constraints: ClassVar[list[Any]] = [
+            models.UniqueConstraint(fields=["case", "code"], name="case_material_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseEvent(models.Model):
+    """One step of a case's timeline, as the applicant and staff see it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("类型"), max_length=40)
+    note = models.TextField(_("说明"), blank=True)
+    details = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["at", "id"]
+        verbose_name = _("办件记录")
+        verbose_name_plural = pgettext_lazy("plural", "办件记录")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"
+
+
+class SupplementRequest(models.Model):
+    """一次性告知: everything missing or wrong, at once. The clock stops while it is open."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="supplements")
+    items = models.JSONField(_("补正内容"), default=list)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("告知时间"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("补正时间"), null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["requested_at", "id"]
+        verbose_name = _("补正告知")
+        verbose_name_plural = pgettext_lazy("plural", "补正告知")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} supplement"

@@ -1,0 +1,376 @@
+"""Case services: applying (drafts, materials, submission with an idempotency key, the case
+number) and window intake (accept, refuse, one-time supplement request, resubmission).
+
+Every change is one transaction with its audit row and a timeline event; the case row is
+locked first (``select_for_update``), so two concurrent actions on one case are serialised
+and the second sees the state the first left (and is refused if that state no longer allows
+it). See docs/cases.md for the clock rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import IO, Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.cases import permissions
+from yiwang.cases.errors import ErrorCode
+from yiwang.cases.models import (
+    Case,
+    CaseCounter,
+    CaseEvent,
+    CaseMaterial,
+    CaseStatus,
+    Channel,
+    MaterialStatus,
+    SupplementRequest,
+)
+from yiwang.catalog import services as catalog
+from yiwang.kernel import audit, calendar, events, files
+from yiwang.kernel.errors import DomainError
+from yiwang.kernel.errors import ErrorCode as KernelCode
+from yiwang.kernel.permissions import can
+
+
+def _field_errors(code: ErrorCode, errors: list[dict[str, Any]], status: int = 422) -> DomainError:
+    first = str(errors[0]["message"]) if errors else ""
+    return DomainError(
+        code, _("申请未通过校验:%(first)s") % {"first": first}, status=status, errors=errors
+    )
+
+
+def _denied() -> DomainError:
+    return DomainError(KernelCode.PERMISSION_DENIED, _("您没有执行此操作的权限。"), status=403)
+
+
+def _transition(case: Case, wanted: str) -> DomainError:
+    return DomainError(
+        ErrorCode.STATUS_TRANSITION,
+        _("办件当前为“%(status)s”,不能%(wanted)s。")
+        % {"status": case.get_status_display(), "wanted": wanted},
+        status=409,
+        status_now=case.status,
+    )
+
+
+def _event(case: Case, actor: Any, kind: str, note: str = "", **details: Any) -> None:
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    CaseEvent.objects.create(case=case, actor=user, kind=kind, note=note, details=details)
+    audit.record(
+        f"cases.{kind}",
+        actor=actor,
+        target=case,
+        details={"case_no": case.case_no, **details},
+    )
+
+
+def _locked(case: Case) -> Case:
+    locked: Case = Case.objects.select_for_update().get(pk=case.pk)
+    return locked
+
+
+def _require_applicant(actor: Any, case: Case) -> None:
+    if case.applicant_id != getattr(actor, "pk", None) and case.created_by_id != getattr(
+        actor, "pk", None
+    ):
+        raise DomainError(KernelCode.NOT_FOUND, _("未找到该资源。"), status=404)
+
+
+def _require_staff(actor: Any, action: str, case: Case) -> None:
+    if not can(actor, action, department=case.department):
+        raise _denied()
+
+
+# --- applying -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start(
+    *,
+    actor: Any,
+    implementation_code: str,
+    applicant: Any = None,
+    entity_credit_code: str = "",
+) -> Case:
+    """A draft application for the published version of an implementation. A window clerk
+    applies for ``applicant`` at the hall; anyone else applies for themselves."""
+    version = catalog.published_version(implementation_code)
+    implementation = version.implementation
+    channel = Channel.ONLINE
+    if applicant is not None and applicant != actor:
+        if not can(actor, permissions.INTAKE, department=implementation.department):
+            raise _denied()
+        channel = Channel.HALL
+    case = Case.objects.create(
+        applicant=applicant or actor,
+        entity_credit_code=entity_credit_code,
+        version=version,
+        implementation_code=implementation.code,
+        item_name=version.name,
+        department=implementation.department,
+        region=implementation.region,
+        channel=channel,
+        created_by=actor,
+    )
+    CaseMaterial.objects.bulk_create(
+        CaseMaterial(case=case, code=m.code, name=m.name, required=m.required)
+        for m in version.materials.all()
+    )
+    _event(case, actor, "draft_created", implementation=implementation.code, channel=channel)
+    return case
+
+
+@transaction.atomic
+def save_form(*, actor: Any, case: Case, form_data: dict[str, Any]) -> Case:
+    """Keep the form as filled so far (a draft is not validated until submission)."""
+    case = _locked(case)
+    _require_applicant(actor, case)
+    if case.status not in (CaseStatus.DRAFT, CaseStatus.SUPPLEMENT):
+        raise _transition(case, _("修改申请表"))
+    case.form_data = form_data
+    case.save(update_fields=["form_data", "updated_at"])
+    return case
+
+
+@transaction.atomic
+def attach(*, actor: Any, case: Case, code: str, stream: IO[bytes], name: str) -> CaseMaterial:
+    """Upload the file for one material requirement (replacing an earlier one)."""
+    case = _locked(case)
+    _require_applicant(actor, case)
+    if case.status not in (CaseStatus.DRAFT, CaseStatus.SUPPLEMENT):
+        raise _transition(case, _("上传材料"))
+    material = case.materials.filter(code=code).first()
+    if material is None:
+        raise _field_errors(
+            ErrorCode.MATERIALS_MISSING,
+            [
+                {
+                    "field": f"materials.{code}",
+                    "code": "material_unknown",
+                    "message": _("该事项没有编码为 %(code)s 的材料。") % {"code": code},
+                }
+            ],
+        )
+    material.file = files.store_file(stream, name=name, actor=actor)
+    material.status = MaterialStatus.UPLOADED
+    material.save(update_fields=["file", "status"])
+    return material
+
+
+def validate_form(schema: dict[str, Any], data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The form's errors against the version's JSON Schema, each at its JSON pointer."""
+    from jsonschema import Draft202012Validator
+
+    if not schema:
+        return []
+    errors = []
+    for error in sorted(Draft202012Validator(schema).iter_errors(data), key=lambda e: e.path):
+        path = "/".join(str(p) for p in error.absolute_path)
+        if error.validator == "required":
+            missing = error.message.split("'")[1] if "'" in error.message else ""
+            path = "/".join(p for p in (path, missing) if p)
+        title = schema.get("properties", {}).get(path.split("/")[0], {}).get("title", path)
+        errors.append(
+            {
+                "field": f"form/{path}" if path else "form",
+                "code": f"form_{error.validator}",
+                "message": _("“%(title)s”:%(msg)s") % {"title": title, "msg": error.message},
+            }
+        )
+    return errors
+
+
+def _material_errors(case: Case) -> list[dict[str, Any]]:
+    requirements = {m.code: m for m in case.version.materials.all()}
+    errors = []
+    for material in case.materials.all():
+        requirement = requirements.get(material.code)
+        if material.status == MaterialStatus.UPLOADED or requirement is None:
+            continue
+        if requirement.exempt_possible:
+            # Met by an e-licence or shared data (免提交): recorded as such; the licence and
+            # exchange modules will verify the source once they exist.
+            material.status = MaterialStatus.EXEMPT
+            material.exempt_by = (
+                f"licence:{requirement.license_type}"
+                if requirement.license_type
+                else f"data:{requirement.shared_data}"
+            )
+            material.save(update_fields=["status", "exempt_by"])
+        elif material.required:
+            errors.append(
+                {
+                    "field": f"materials.{material.code}",
+                    "code": "material_missing",
+                    "message": _("请上传“%(name)s”。") % {"name": material.name},
+                }
+            )
+    return errors
+
+
+def case_number(region_code: str, day: dt.date) -> str:
+    """``<6-digit region code><year><7-digit sequence>``, e.g. 42010620260000001: the next
+    number of the handling department's region in that year (locked, so never repeated)."""
+    code = region_code[:6].ljust(6, "0")
+    counter, _created = CaseCounter.objects.select_for_update().get_or_create(
+        region_code=code, year=day.year
+    )
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{code}{day.year}{counter.last:07d}"
+
+
+@transaction.atomic
+def submit(*, actor: Any, case: Case, idempotency_key: str) -> Case:
+    """Submit a draft. The same key again returns the submitted case unchanged; a key used
+    for another case is refused."""
+    key = idempotency_key.strip()[:80]
+    if not key:
+        raise _field_errors(
+            ErrorCode.IDEMPOTENCY_KEY_REQUIRED,
+            [{"field": "idempotency_key", "code": "required", "message": _("缺少提交标识。")}],
+            status=400,
+        )
+    case = _locked(case)
+    _require_applicant(actor, case)
+    if case.idempotency_key == key and case.status != CaseStatus.DRAFT:
+        return case
+    other = Case.objects.filter(applicant_id=case.applicant_id, idempotency_key=key)
+    if other.exclude(pk=case.pk).exists():
+        raise DomainError(
+            ErrorCode.IDEMPOTENCY_MISMATCH, _("该提交标识已用于另一份申请。"), status=409
+        )
+    if case.status != CaseStatus.DRAFT:
+        raise _transition(case, _("提交"))
+    form_errors = validate_form(case.version.form_schema, case.form_data)
+    material_errors = _material_errors(case)
+    if form_errors or material_errors:
+        raise _field_errors(
+            ErrorCode.FORM_INVALID if form_errors else ErrorCode.MATERIALS_MISSING,
+            form_errors + material_errors,
+        )
+    now = timezone.now()
+    case.case_no = case_number(case.region_id, timezone.localdate(now))
+    case.status = CaseStatus.SUBMITTED
+    case.submitted_at = now
+    case.idempotency_key = key
+    try:
+        with transaction.atomic():
+            case.save(
+                update_fields=["case_no", "status", "submitted_at", "idempotency_key", "updated_at"]
+            )
+    except IntegrityError as exc:  # the same key raced in from another request
+        raise DomainError(ErrorCode.CONFLICT, _("该申请正在提交,请稍后查看。"), status=409) from exc
+    _event(case, actor, "submitted")
+    events.emit("cases.submitted", {"case_no": case.case_no, "department": case.department_id})
+    return case
+
+
+# --- window intake ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def accept(*, actor: Any, case: Case) -> Case:
+    """受理: the clock starts. Promised and statutory due dates count working days from the
+    day of acceptance (the day itself not counted)."""
+    case = _locked(case)
+    _require_staff(actor, permissions.INTAKE, case)
+    if case.status != CaseStatus.SUBMITTED:
+        raise _transition(case, _("受理"))
+    now = timezone.now()
+    today = timezone.localdate(now)
+    case.status = CaseStatus.ACCEPTED
+    case.accepted_at = now
+    version = case.version
+    if version.promised_limit_days:
+        case.promised_due = calendar.add_working_days(today, version.promised_limit_days)
+    if version.statutory_limit_days:
+        case.statutory_due = calendar.add_working_days(today, version.statutory_limit_days)
+    case.save(
+        update_fields=["status", "accepted_at", "promised_due", "statutory_due", "updated_at"]
+    )
+    _event(
+        case,
+        actor,
+        "accepted",
+        promised_due=str(case.promised_due or ""),
+        statutory_due=str(case.statutory_due or ""),
+    )
+    events.emit("cases.accepted", {"case_no": case.case_no})
+    return case
+
+
+@transaction.atomic
+def refuse(*, actor: Any, case: Case, reason: str) -> Case:
+    """不予受理, with the reason the applicant reads."""
+    case = _locked(case)
+    _require_staff(actor, permissions.INTAKE, case)
+    if case.status not in (CaseStatus.SUBMITTED, CaseStatus.SUPPLEMENT):
+        raise _transition(case, _("不予受理"))
+    if not reason.strip():
+        raise _field_errors(
+            ErrorCode.REASON_REQUIRED,
+            [{"field": "reason", "code": "required", "message": _("请写明不予受理的理由。")}],
+        )
+    case.status = CaseStatus.REFUSED
+    case.ended_at = timezone.now()
+    case.end_reason = reason.strip()
+    case.save(update_fields=["status", "ended_at", "end_reason", "updated_at"])
+    _event(case, actor, "refused", note=case.end_reason)
+    return case
+
+
+@transaction.atomic
+def request_supplement(*, actor: Any, case: Case, items: list[dict[str, str]]) -> Case:
+    """一次性告知: every missing or wrong item at once, each ``{"field", "reason"}``."""
+    case = _locked(case)
+    _require_staff(actor, permissions.INTAKE, case)
+    if case.status != CaseStatus.SUBMITTED:
+        raise _transition(case, _("要求补正"))
+    given = [
+        {"field": str(i.get("field", "")).strip(), "reason": str(i.get("reason", "")).strip()}
+        for i in items
+    ]
+    clean = [i for i in given if i["field"] or i["reason"]]
+    # Indexes into the list as given, so each error points at the item the clerk wrote.
+    bad = [n for n, i in enumerate(given) if i["field"] and not i["reason"]]
+    if not clean or bad:
+        raise _field_errors(
+            ErrorCode.SUPPLEMENT_EMPTY,
+            [
+                {
+                    "field": f"items[{n}].reason" if clean else "items",
+                    "code": "required",
+                    "message": _("请逐项写明需要补正的内容。"),
+                }
+                for n in (bad or [0])
+            ],
+        )
+    SupplementRequest.objects.create(case=case, items=clean, requested_by=actor)
+    case.status = CaseStatus.SUPPLEMENT
+    case.save(update_fields=["status", "updated_at"])
+    _event(case, actor, "supplement_requested", items=clean)
+    return case
+
+
+@transaction.atomic
+def resubmit(*, actor: Any, case: Case) -> Case:
+    """The applicant has supplemented: back to the intake queue, checked like a submission."""
+    case = _locked(case)
+    _require_applicant(actor, case)
+    if case.status != CaseStatus.SUPPLEMENT:
+        raise _transition(case, _("重新提交"))
+    form_errors = validate_form(case.version.form_schema, case.form_data)
+    material_errors = _material_errors(case)
+    if form_errors or material_errors:
+        raise _field_errors(
+            ErrorCode.FORM_INVALID if form_errors else ErrorCode.MATERIALS_MISSING,
+            form_errors + material_errors,
+        )
+    case.supplements.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
+    case.status = CaseStatus.SUBMITTED
+    case.save(update_fields=["status", "updated_at"])
+    _event(case, actor, "resubmitted")
+    return case

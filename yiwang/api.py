@@ -39,6 +39,7 @@ api = NinjaAPI(
 api.add_router("/kernel/", kernel_router)
 api.add_router("/identity/", identity_router)
 api.add_router("/catalog/", "yiwang.catalog.api.router")
+api.add_router("/cases/", "yiwang.cases.api.router")
 
 
 def envelope(

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from tests.cases.support import FORM, PDF
 from tests.factories import AccountFactory
 from yiwang.cases.models import Case, CaseStatus
 from yiwang.kernel import calendar
@@ -20,8 +21,6 @@ pytestmark = pytest.mark.django_db
 
 API = "/api/v1/cases"
 ENVELOPE_KEYS = {"code", "message", "details"}
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-FORM = {"applicant_name": "张三", "id_number": "420106199001011234"}
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -12,30 +12,13 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from tests.cases.support import FORM, PDF, fields, refusal
 from tests.factories import AccountFactory
 from yiwang.cases import services
 from yiwang.cases.models import Case, CaseCounter, CaseEvent, CaseStatus, Channel, MaterialStatus
-from yiwang.kernel.errors import DomainError
 from yiwang.kernel.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-FORM = {"applicant_name": "张三", "id_number": "420106199001011234"}
-
-
-# --- helpers --------------------------------------------------------------------------------
-
-
-def refusal(call: Any, **kwargs: Any) -> DomainError:
-    """Run a service that must refuse; return the refusal."""
-    with pytest.raises(DomainError) as caught:
-        call(**kwargs)
-    return caught.value
-
-
-def fields(exc: DomainError) -> list[str]:
-    return [e["field"] for e in exc.details.get("errors", [])]
 
 
 def audit_rows(case: Case, action: str) -> int:

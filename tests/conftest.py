@@ -95,6 +95,18 @@ def api_client(client: Any) -> Iterator[Any]:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in the default language (Simplified Chinese): a request with
+    ``Accept-Language: en`` leaves English active in its thread, and a later test on the same
+    worker calling a service directly would otherwise get English text."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _clear_rate_limits() -> None:
     """Rate-limit counters live in the cache; one test's sign-ins must not limit the next."""
     from django.core.cache import cache

@@ -38,6 +38,12 @@ class MaterialStatus(models.TextChoices):
     MISSING = "missing", _("未提交")
 
 
+class DeadlineState(models.TextChoices):
+    ON_TIME = "on_time", _("正常")
+    DUE_SOON = "due_soon", _("即将到期")
+    OVERDUE = "overdue", _("已超期")
+
+
 class CaseQuerySet(ScopedQuerySet):
     region_field = "region__code"
     department_field = "department_id"
@@ -98,6 +104,12 @@ class Case(models.Model):
     statutory_due = models.DateField(_("法定办结日期"), null=True, blank=True)
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     end_reason = models.TextField(_("原因"), blank=True)
+    # The clock (see yiwang/cases/clock.py): suspension (特别程序) and deadline marking.
+    suspended_at = models.DateTimeField(_("暂停计时时间"), null=True, blank=True)
+    suspended_days = models.PositiveIntegerField(_("已暂停工作日数"), default=0)
+    deadline_state = models.CharField(
+        _("时限状态"), max_length=10, choices=DeadlineState.choices, default=DeadlineState.ON_TIME
+    )
 
     objects = CaseQuerySet.as_manager()
 
@@ -184,3 +196,28 @@ class SupplementRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} supplement"
+
+
+class CaseSuspension(models.Model):
+    """特别程序: the clock stops from ``started_at`` until ``ended_at``; the working days in
+    between extend both due dates."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="suspensions")
+    reason = models.TextField(_("原因"))
+    started_at = models.DateTimeField(_("开始时间"))
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    working_days = models.IntegerField(_("暂停工作日数"), null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["started_at", "id"]
+        verbose_name = _("特别程序")
+        verbose_name_plural = pgettext_lazy("plural", "特别程序")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} suspension"

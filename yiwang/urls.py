@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("yiwang.identity.urls")),
     path("", include("yiwang.identity.urls_oidc")),  # /.well-known/openid-configuration, /oidc/
     path("", include("yiwang.catalog.urls")),
+    path("", include("yiwang.cases.urls")),
     path("", include("yiwang.portal.urls")),
 ]

@@ -264,6 +264,9 @@ class ImplementationVersion(models.Model):
     form_schema = models.JSONField(_("申请表单(JSON Schema)"), default=dict, blank=True)
     form_ui = models.JSONField(_("表单界面提示"), default=dict, blank=True)
     process_bpmn = models.TextField(_("办理流程(BPMN 2.0)"), blank=True)
+    # 秒批: a DMN 1.3 decision table whose inputs all come from verified data (see
+    # yiwang/cases/auto_approval.py); empty when every case needs a human decision.
+    decision_dmn = models.TextField(_("秒批规则(DMN)"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from tests.catalog.fixtures import make_life_event
 from yiwang.catalog import guide_pdf, services
 from yiwang.catalog.guide import GuideStep
+from yiwang.kernel import pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +40,8 @@ def fonts_of(reader: PdfReader) -> set[str]:
 @pytest.fixture
 def cid_font_only(monkeypatch: Any, tmp_path: Path) -> None:
     """A machine without fonts-wqy-microhei: the PDF falls back to the built-in CID font."""
-    monkeypatch.setattr(guide_pdf, "TTF_PATH", tmp_path / "missing.ttc")
-    monkeypatch.setattr(guide_pdf, "_font", None)
+    monkeypatch.setattr(pdf, "TTF_PATH", tmp_path / "missing.ttc")
+    monkeypatch.setattr(pdf, "_font", None)
 
 
 def test_guide_pdf_is_a_pdf_with_the_item_name_and_promised_limit(
@@ -95,7 +96,7 @@ def test_guide_pdf_download_name_is_utf8_with_an_ascii_fallback(
 
 
 @pytest.mark.skipif(
-    not guide_pdf.TTF_PATH.is_file(), reason="fonts-wqy-microhei is not installed here"
+    not pdf.TTF_PATH.is_file(), reason="fonts-wqy-microhei is not installed here"
 )
 def test_guide_pdf_embeds_wenquanyi_when_installed(client: Any, published: Any) -> None:
     reader, _text = read_pdf(client.get(reverse("catalog:guide-pdf", args=[published.code])))

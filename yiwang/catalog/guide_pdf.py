@@ -1,96 +1,33 @@
 """The guide as a PDF (reportlab): the same content as the page, the process drawn as boxes
 and arrows.
 
-Chinese text uses WenQuanYi Micro Hei (Debian's fonts-wqy-microhei), embedded as a subset,
-when it is installed; otherwise reportlab's built-in CID font STSong-Light, which every PDF
-reader supplies. Nothing is fetched and no font is committed.
+The font, styles, tables and the A4 page come from the kernel (``yiwang.kernel.pdf``).
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.platypus import (
-    Flowable,
-    KeepTogether,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from yiwang.catalog.guide import Fact, Guide, GuideStep, LifeEventGuide
+from yiwang.kernel import pdf
+from yiwang.kernel.pdf import BRAND, MUTED, TINT, font_name
 
-TTF_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
-TTF_NAME = "WenQuanYiMicroHei"
-CID_NAME = "STSong-Light"
+__all__ = ["ProcessDiagram", "font_name", "render_guide", "render_life_event"]
 
-BRAND = colors.HexColor("#0b3c78")
-TINT = colors.HexColor("#e8eff8")
-GRID = colors.HexColor("#8a939c")
-MUTED = colors.HexColor("#484f55")
 NUMBER_WIDTH = 12 * mm
 
-_font: str | None = None
+_Styles = pdf.Styles
 
 
-def font_name(path: Path | None = None) -> str:
-    """Register the Chinese font once; the TrueType one when present, else the CID one."""
-    global _font
-    if _font is not None and path is None:
-        return _font
-    candidate = TTF_PATH if path is None else path
-    name = CID_NAME
-    if candidate.is_file():
-        from reportlab.pdfbase.ttfonts import TTFont
-
-        try:
-            if TTF_NAME not in pdfmetrics.getRegisteredFontNames():
-                pdfmetrics.registerFont(TTFont(TTF_NAME, str(candidate), subfontIndex=0))
-            name = TTF_NAME
-        except Exception:  # a damaged or unexpected font file: fall back, never fail the PDF
-            name = CID_NAME
-    if name == CID_NAME and CID_NAME not in pdfmetrics.getRegisteredFontNames():
-        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-        pdfmetrics.registerFont(UnicodeCIDFont(CID_NAME))
-    if path is None:
-        _font = name
-    return name
-
-
-class _Styles:
-    def __init__(self, font: str) -> None:
-        base = {"fontName": font, "wordWrap": "CJK"}
-        self.title = ParagraphStyle(
-            "title", fontSize=18, leading=24, spaceAfter=4, textColor=BRAND, **base
-        )
-        self.subtitle = ParagraphStyle(
-            "subtitle", fontSize=10, leading=14, spaceAfter=10, textColor=MUTED, **base
-        )
-        self.h2 = ParagraphStyle(
-            "h2", fontSize=13, leading=18, spaceBefore=12, spaceAfter=6, textColor=BRAND, **base
-        )
-        self.body = ParagraphStyle("body", fontSize=10, leading=15, **base)
-        self.cell = ParagraphStyle("cell", fontSize=9, leading=13, **base)
-        self.head = ParagraphStyle("head", fontSize=9, leading=13, textColor=BRAND, **base)
-        self.small = ParagraphStyle("small", fontSize=8, leading=11, textColor=MUTED, **base)
-
-
-def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+def _p(text: str, style: Any) -> Paragraph:
+    return pdf.paragraph(text, style)
 
 
 def _table(
@@ -99,35 +36,12 @@ def _table(
     styles: _Styles,
     *,
     header: bool = True,
-    label_column: bool = False,
 ) -> Table:
-    data = [
-        [_p(cell, styles.head if (header and r == 0) else styles.cell) for cell in row]
-        for r, row in enumerate(rows)
-    ]
-    table = Table(data, colWidths=list(widths), repeatRows=1 if header else 0)
-    commands: list[Any] = [
-        ("GRID", (0, 0), (-1, -1), 0.5, GRID),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-    ]
-    if header:
-        commands.append(("BACKGROUND", (0, 0), (-1, 0), TINT))
-    if label_column:
-        commands.append(("BACKGROUND", (0, 0), (0, -1), TINT))
-    table.setStyle(TableStyle(commands))
-    return table
+    return pdf.table(rows, widths, styles, header=header)
 
 
 def _facts(facts: Sequence[Fact], width: float, styles: _Styles) -> Table:
-    return _table(
-        [(f.label, f.value) for f in facts],
-        [32 * mm, width - 32 * mm],
-        styles,
-        header=False,
-        label_column=True,
-    )
+    return pdf.facts([(f.label, f.value) for f in facts], styles, width)
 
 
 class ProcessDiagram(Flowable):  # type: ignore[misc]  # reportlab ships no types
@@ -231,42 +145,6 @@ class ProcessDiagram(Flowable):  # type: ignore[misc]  # reportlab ships no type
                 x += width + self.GAP
 
 
-def _footer(text: str, font: str) -> Any:
-    def draw(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(font, 8)
-        canvas.setFillColor(MUTED)
-        canvas.drawString(doc.leftMargin, 10 * mm, text)
-        canvas.drawRightString(A4[0] - doc.rightMargin, 10 * mm, _("第 %(n)d 页") % {"n": doc.page})
-        canvas.restoreState()
-
-    return draw
-
-
-def _document(buffer: io.BytesIO, title: str) -> SimpleDocTemplate:
-    return SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=18 * mm,
-        title=title,
-        author=_("一网通办 · 政务服务平台"),
-        subject=_("办事指南"),
-        creator="Yiwang",
-    )
-
-
-def _build(doc: SimpleDocTemplate, story: list[Any], font: str) -> None:
-    footer = _footer(
-        _("一网通办 · 政务服务平台  生成于 %(when)s")
-        % {"when": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
-        font,
-    )
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-
-
 def _section(title: str, styles: _Styles, *flowables: Any) -> list[Any]:
     # a heading stays with its section (a section longer than a page still splits)
     return [KeepTogether([_p(title, styles.h2), *flowables])]
@@ -274,11 +152,10 @@ def _section(title: str, styles: _Styles, *flowables: Any) -> list[Any]:
 
 def render_guide(guide: Guide) -> bytes:
     """The guide of an implementation as PDF bytes."""
-    font = font_name()
-    styles = _Styles(font)
-    buffer = io.BytesIO()
-    doc = _document(buffer, _("%(name)s 办事指南") % {"name": guide.name})
-    width = doc.width
+    styles = pdf.styles()
+    font = styles.font
+    title = _("%(name)s 办事指南") % {"name": guide.name}
+    width = pdf.CONTENT_WIDTH
     yes, no = _("是"), _("否")
     story: list[Any] = [
         _p(_("%(name)s 办事指南") % {"name": guide.name}, styles.title),
@@ -340,17 +217,14 @@ def render_guide(guide: Guide) -> bytes:
     ]
     story += _section(_("办理方式"), styles, _facts(ways, width, styles))
     story += _section(_("办理地点与咨询"), styles, _facts(guide.contacts, width, styles))
-    doc_bytes = _finish(doc, story, font, buffer)
-    return doc_bytes
+    return pdf.build_a4(story, title=title, subject=_("办事指南"), font=font)
 
 
 def render_life_event(guide: LifeEventGuide) -> bytes:
     """The guide of a life event (一件事) as PDF bytes."""
-    font = font_name()
-    styles = _Styles(font)
-    buffer = io.BytesIO()
-    doc = _document(buffer, _("%(name)s 一件事办事指南") % {"name": guide.name})
-    width = doc.width
+    styles = pdf.styles()
+    title = _("%(name)s 一件事办事指南") % {"name": guide.name}
+    width = pdf.CONTENT_WIDTH
     yes, no = _("是"), _("否")
     story: list[Any] = [
         _p(_("%(name)s 一件事办事指南") % {"name": guide.name}, styles.title),
@@ -408,9 +282,4 @@ def render_life_event(guide: LifeEventGuide) -> bytes:
     else:
         form = _p(_("无需填写申请表。"), styles.body)
     story += _section(_("合并后的申请表（每项只需填写一次）"), styles, form)
-    return _finish(doc, story, font, buffer)
-
-
-def _finish(doc: SimpleDocTemplate, story: list[Any], font: str, buffer: io.BytesIO) -> bytes:
-    _build(doc, story, font)
-    return buffer.getvalue()
+    return pdf.build_a4(story, title=title, subject=_("办事指南"), font=styles.font)

@@ -66,9 +66,7 @@ def department_q(user: Any, action: str, *fields: str) -> Q:
 
 def staff_q(user: Any, action: str = permissions.VIEW) -> Q:
     """Cases the caller sees as staff: handling, receiving, or holding a step of the case."""
-    with_steps = CaseTask.objects.filter(department_q(user, action, "department")).values(
-        "case_id"
-    )
+    with_steps = CaseTask.objects.filter(department_q(user, action, "department")).values("case_id")
     return department_q(user, action, "department", "intake_department") | Q(pk__in=with_steps)
 
 
@@ -97,3 +95,15 @@ def get_case_for(user: Any, case_id: int | str) -> Case:
 def is_applicant_side(user: Any, case: Case) -> bool:
     """Does the caller act on this case as (or for) the applicant?"""
     return Case.objects.filter(applicant_q(user), pk=case.pk).exists()
+
+
+def may_intake(user: Any, case: Case) -> bool:
+    """Window intake of this case: the handling department's hall, or the hall that received
+    it for another region (跨域通办)."""
+    from yiwang.kernel.permissions import can
+
+    if can(user, permissions.INTAKE, department=case.department):
+        return True
+    return case.intake_department is not None and can(
+        user, permissions.INTAKE, department=case.intake_department
+    )

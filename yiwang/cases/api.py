@@ -18,7 +18,7 @@ from ninja import File, HeaderEx, P, QueryEx, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from yiwang.cases import permissions, services
+from yiwang.cases import api_bundles, permissions, services
 from yiwang.cases.models import Case, CaseStatus
 from yiwang.cases.schemas import CaseFormIn, CaseOut, CaseStartIn, RefuseIn, SupplementIn
 from yiwang.kernel.errors import DomainError
@@ -279,3 +279,6 @@ def request_supplement(request: HttpRequest, case_id: int, payload: SupplementIn
         items=[item.model_dump() for item in payload.items],
     )
     return _fresh(case)
+
+
+router.add_router("", api_bundles.router)

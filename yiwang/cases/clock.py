@@ -118,8 +118,13 @@ def time_used_and_left(case: Case, today: dt.date | None = None) -> tuple[int, i
             0, working.working_days_between(timezone.localdate(case.suspended_at), today)
         )
     used = max(0, elapsed - suspended)
-    limit = case.version.promised_limit_days
-    return used, (limit - used if limit else None)
+    if case.promised_due is None:
+        return used, None
+    # Left: working days from today to the promised due date (which suspensions pushed
+    # forward), negative once it has passed.
+    if today <= case.promised_due:
+        return used, working.working_days_between(today, case.promised_due)
+    return used, -working.working_days_between(case.promised_due, today)
 
 
 def deadline_state(

@@ -301,7 +301,9 @@ class CaseTask(models.Model):
     status = models.CharField(
         _("状态"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN
     )
-    outcome = models.CharField(_("办理结果"), max_length=12, choices=TaskOutcome.choices, blank=True)
+    outcome = models.CharField(
+        _("办理结果"), max_length=12, choices=TaskOutcome.choices, blank=True
+    )
     opinion = models.TextField(_("办理意见"), blank=True)
     data = models.JSONField(_("办理数据"), default=dict, blank=True)
     created_at = models.DateTimeField(_("到达时间"), auto_now_add=True)

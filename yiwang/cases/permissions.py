@@ -11,7 +11,15 @@ INTAKE = "cases.intake"  # accept, refuse, request supplements; apply at the win
 HANDLE = "cases.handle"  # work on the process's tasks, decide
 
 
+def task_action(role: str) -> str:
+    """The action of working a process step in ``role``'s lane: the role itself, or the
+    department's administrator standing in."""
+    return f"cases.task.{role}"
+
+
 def register() -> None:
+    for role in Role.values:
+        register_action(task_action(role), {role, Role.DEPARTMENT_ADMIN})
     register_action(
         VIEW,
         {

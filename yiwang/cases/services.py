@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.cases import permissions
+from yiwang.cases import documents, notify, permissions, workflow
 from yiwang.cases.errors import ErrorCode
 from yiwang.cases.models import (
     Case,
@@ -26,12 +26,16 @@ from yiwang.cases.models import (
     Channel,
     MaterialStatus,
     SupplementRequest,
+    TaskOutcome,
+    TaskStatus,
 )
 from yiwang.catalog import services as catalog
+from yiwang.identity.services import enterprise
 from yiwang.kernel import audit, calendar, events, files
 from yiwang.kernel.errors import DomainError
 from yiwang.kernel.errors import ErrorCode as KernelCode
-from yiwang.kernel.permissions import can
+from yiwang.kernel.models import Department, Role
+from yiwang.kernel.permissions import can, scope_for
 
 
 def _field_errors(code: ErrorCode, errors: list[dict[str, Any]], status: int = 422) -> DomainError:
@@ -66,6 +70,18 @@ def _event(case: Case, actor: Any, kind: str, note: str = "", **details: Any) ->
     )
 
 
+def version_of(case: Case) -> Any:
+    """The implementation version a (child or single) case is judged by."""
+    if case.version is None:
+        raise DomainError(
+            ErrorCode.STATUS_TRANSITION,
+            _("一件事的总办件由其各子办件分别办理。"),
+            status=409,
+            status_now=case.status,
+        )
+    return case.version
+
+
 def _locked(case: Case) -> Case:
     locked: Case = Case.objects.select_for_update().get(pk=case.pk)
     return locked
@@ -79,8 +95,42 @@ def _require_applicant(actor: Any, case: Case) -> None:
 
 
 def _require_staff(actor: Any, action: str, case: Case) -> None:
-    if not can(actor, action, department=case.department):
+    if action == permissions.INTAKE:
+        from yiwang.cases import access
+
+        allowed = access.may_intake(actor, case)
+    else:
+        allowed = can(actor, action, department=case.department)
+    if not allowed:
         raise _denied()
+
+
+def _intake_department(actor: Any, implementation_department: Any, given: Any) -> Any:
+    """The hall a window clerk applies at: the handling department's own (None), or, for a
+    case handled by another region's department (跨域通办), the clerk's department."""
+    if can(actor, permissions.INTAKE, department=implementation_department) and given is None:
+        return None
+    if given is not None:
+        if not can(actor, permissions.INTAKE, department=given):
+            raise _denied()
+        return None if given == implementation_department else given
+    ids = sorted(scope_for(actor, permissions.INTAKE).department_ids)
+    if not ids:
+        raise _denied()
+    return Department.objects.get(pk=ids[0])
+
+
+def _check_entity(applicant: Any, credit_code: str, item_code: str) -> None:
+    """An application for an entity needs its representative, or an agent whose scope
+    covers the service."""
+    scope = enterprise.agent_scope(applicant, credit_code)
+    if scope is None or not (enterprise.ALL_SERVICES in scope or item_code in scope):
+        raise DomainError(
+            ErrorCode.ENTITY_NOT_AUTHORISED,
+            _("您不是该单位的法定代表人,或未获得办理该事项的授权。"),
+            status=403,
+            field="entity_credit_code",
+        )
 
 
 # --- applying -------------------------------------------------------------------------------
@@ -93,16 +143,21 @@ def start(
     implementation_code: str,
     applicant: Any = None,
     entity_credit_code: str = "",
+    intake_department: Any = None,
 ) -> Case:
     """A draft application for the published version of an implementation. A window clerk
-    applies for ``applicant`` at the hall; anyone else applies for themselves."""
+    applies for ``applicant`` at the hall — their own department's, or, for another region's
+    implementation, at their hall on that department's behalf (跨域通办: both see the case);
+    anyone else applies for themselves."""
     version = catalog.published_version(implementation_code)
     implementation = version.implementation
     channel = Channel.ONLINE
+    received_by = None
     if applicant is not None and applicant != actor:
-        if not can(actor, permissions.INTAKE, department=implementation.department):
-            raise _denied()
+        received_by = _intake_department(actor, implementation.department, intake_department)
         channel = Channel.HALL
+    if entity_credit_code:
+        _check_entity(applicant or actor, entity_credit_code, version.item_code)
     case = Case.objects.create(
         applicant=applicant or actor,
         entity_credit_code=entity_credit_code,
@@ -111,6 +166,7 @@ def start(
         item_name=version.name,
         department=implementation.department,
         region=implementation.region,
+        intake_department=received_by,
         channel=channel,
         created_by=actor,
     )
@@ -118,7 +174,14 @@ def start(
         CaseMaterial(case=case, code=m.code, name=m.name, required=m.required)
         for m in version.materials.all()
     )
-    _event(case, actor, "draft_created", implementation=implementation.code, channel=channel)
+    _event(
+        case,
+        actor,
+        "draft_created",
+        implementation=implementation.code,
+        channel=channel,
+        **({"received_by": received_by.code} if received_by else {}),
+    )
     return case
 
 
@@ -183,7 +246,7 @@ def validate_form(schema: dict[str, Any], data: dict[str, Any]) -> list[dict[str
 
 
 def _material_errors(case: Case) -> list[dict[str, Any]]:
-    requirements = {m.code: m for m in case.version.materials.all()}
+    requirements = {m.code: m for m in version_of(case).materials.all()}
     errors = []
     for material in case.materials.all():
         requirement = requirements.get(material.code)
@@ -244,7 +307,7 @@ def submit(*, actor: Any, case: Case, idempotency_key: str) -> Case:
         )
     if case.status != CaseStatus.DRAFT:
         raise _transition(case, _("提交"))
-    form_errors = validate_form(case.version.form_schema, case.form_data)
+    form_errors = validate_form(version_of(case).form_schema, case.form_data)
     material_errors = _material_errors(case)
     if form_errors or material_errors:
         raise _field_errors(
@@ -256,16 +319,34 @@ def submit(*, actor: Any, case: Case, idempotency_key: str) -> Case:
     case.status = CaseStatus.SUBMITTED
     case.submitted_at = now
     case.idempotency_key = key
+    workflow.start(case)
     try:
         with transaction.atomic():
             case.save(
-                update_fields=["case_no", "status", "submitted_at", "idempotency_key", "updated_at"]
+                update_fields=[
+                    "case_no",
+                    "status",
+                    "submitted_at",
+                    "idempotency_key",
+                    "workflow_state",
+                    "updated_at",
+                ]
             )
     except IntegrityError as exc:  # the same key raced in from another request
         raise DomainError(ErrorCode.CONFLICT, _("该申请正在提交,请稍后查看。"), status=409) from exc
     _event(case, actor, "submitted")
+    notify.notify(case, "submitted", _("已提交,等待窗口受理。"))
     events.emit("cases.submitted", {"case_no": case.case_no, "department": case.department_id})
+    _try_auto_approval(case, actor)
     return case
+
+
+def _try_auto_approval(case: Case, actor: Any) -> None:
+    """秒批: a version with a decision table may approve the case right away."""
+    if case.version is not None and case.version.decision_dmn:
+        from yiwang.cases import auto_approval
+
+        auto_approval.try_auto_approve(case, actor=actor)
 
 
 # --- window intake ---------------------------------------------------------------------------
@@ -283,13 +364,21 @@ def accept(*, actor: Any, case: Case) -> Case:
     today = timezone.localdate(now)
     case.status = CaseStatus.ACCEPTED
     case.accepted_at = now
-    version = case.version
+    version = version_of(case)
     if version.promised_limit_days:
         case.promised_due = calendar.add_working_days(today, version.promised_limit_days)
     if version.statutory_limit_days:
         case.statutory_due = calendar.add_working_days(today, version.statutory_limit_days)
+    _complete_acceptance_step(case, actor)
     case.save(
-        update_fields=["status", "accepted_at", "promised_due", "statutory_due", "updated_at"]
+        update_fields=[
+            "status",
+            "accepted_at",
+            "promised_due",
+            "statutory_due",
+            "workflow_state",
+            "updated_at",
+        ]
     )
     _event(
         case,
@@ -298,8 +387,31 @@ def accept(*, actor: Any, case: Case) -> Case:
         promised_due=str(case.promised_due or ""),
         statutory_due=str(case.statutory_due or ""),
     )
+    documents.store_acceptance_notice(case, actor=actor)
+    notify.notify(
+        case,
+        "accepted",
+        _("已受理,承诺办结日期 %(due)s。") % {"due": case.promised_due or _("(无承诺时限)")},
+    )
     events.emit("cases.accepted", {"case_no": case.case_no})
     return case
+
+
+def _complete_acceptance_step(case: Case, actor: Any) -> None:
+    """The process's first window-clerk steps are the acceptance itself (受理): done now."""
+    if not case.workflow_state:  # a case submitted before processes ran
+        workflow.start(case)
+    engine = workflow.load(case)
+    steps = case.tasks.filter(status=TaskStatus.OPEN, role=Role.WINDOW_CLERK)
+    for task in steps:
+        workflow.complete(case, engine, task.task_id, {})
+        task.status = TaskStatus.DONE
+        task.outcome = TaskOutcome.APPROVE
+        task.opinion = _("予以受理")
+        task.completed_at = timezone.now()
+        task.completed_by = actor
+        task.save(update_fields=["status", "outcome", "opinion", "completed_at", "completed_by"])
+    workflow.sync(case, engine)
 
 
 @transaction.atomic
@@ -317,8 +429,10 @@ def refuse(*, actor: Any, case: Case, reason: str) -> Case:
     case.status = CaseStatus.REFUSED
     case.ended_at = timezone.now()
     case.end_reason = reason.strip()
-    case.save(update_fields=["status", "ended_at", "end_reason", "updated_at"])
+    workflow.cancel(case)
+    case.save(update_fields=["status", "ended_at", "end_reason", "workflow_state", "updated_at"])
     _event(case, actor, "refused", note=case.end_reason)
+    notify.notify(case, "refused", _("不予受理。理由:%(reason)s") % {"reason": case.end_reason})
     return case
 
 
@@ -352,6 +466,11 @@ def request_supplement(*, actor: Any, case: Case, items: list[dict[str, str]]) -
     case.status = CaseStatus.SUPPLEMENT
     case.save(update_fields=["status", "updated_at"])
     _event(case, actor, "supplement_requested", items=clean)
+    notify.notify(
+        case,
+        "supplement_requested",
+        _("需要补正材料(共 %(n)d 项),请登录查看并一次补齐。") % {"n": len(clean)},
+    )
     return case
 
 
@@ -362,7 +481,7 @@ def resubmit(*, actor: Any, case: Case) -> Case:
     _require_applicant(actor, case)
     if case.status != CaseStatus.SUPPLEMENT:
         raise _transition(case, _("重新提交"))
-    form_errors = validate_form(case.version.form_schema, case.form_data)
+    form_errors = validate_form(version_of(case).form_schema, case.form_data)
     material_errors = _material_errors(case)
     if form_errors or material_errors:
         raise _field_errors(

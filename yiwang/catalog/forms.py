@@ -159,6 +159,11 @@ def meaning_of(name: str, prop: dict[str, Any]) -> str:
     return str(prop.get("x-meaning") or name)
 
 
+def merged_key(name: str, prop: dict[str, Any]) -> str:
+    """The name a field takes in a merged form: its meaning, dots made underscores."""
+    return meaning_of(name, prop).replace(".", "_")
+
+
 @dataclass
 class MergedForm:
     schema: dict[str, Any]
@@ -187,7 +192,7 @@ def merge(forms: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> MergedForm
             prop = props[name]
             meaning = meaning_of(name, prop)
             sources.setdefault(meaning, []).append(source)
-            key = meaning.replace(".", "_")
+            key = merged_key(name, prop)
             if key in properties:
                 existing = properties[key]
                 differing = [a for a in _COMPARED if existing.get(a) != prop.get(a)]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from yiwang.catalog.errors import ErrorCode, FieldErrors, field_error
-from yiwang.kernel.models import Role
+from yiwang.kernel.models import Department, Role
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _NS = {"bpmn": BPMN_NS}
@@ -134,8 +134,22 @@ def validate(source: str) -> list[Step]:
     lane_of: dict[str, str] = {}
     known = set(Role.values)
     for lane in process.iterfind(".//bpmn:lane", _NS):
+        # ``approver`` is the implementing department's role; ``approver@<department code>``
+        # puts the lane's steps in another department's queue (joint review, 并联审批).
         role = (lane.get("name") or "").strip()
-        if role not in known:
+        base_role, _at, department_code = role.partition("@")
+        if department_code and not Department.objects.filter(code=department_code).exists():
+            errors.append(
+                field_error(
+                    FIELD,
+                    "bpmn_unknown_department",
+                    _("泳道“%(name)s”指向不存在的部门“%(code)s”。")
+                    % {"name": role, "code": department_code},
+                    element=lane.get("id", ""),
+                    line=lane.sourceline,
+                )
+            )
+        if base_role not in known:
             errors.append(
                 field_error(
                     FIELD,
@@ -276,6 +290,11 @@ def _steps(process: Any, lane_of: dict[str, str]) -> list[Step]:
             )
         )
     return steps
+
+
+def source_of(version: Any) -> str:
+    """The BPMN a version runs: its own, or the default sequential process."""
+    return str(version.process_bpmn or "") or default_process()
 
 
 def steps_of(source: str) -> list[Step]:

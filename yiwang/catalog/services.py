@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.catalog import forms, permissions, process, rules
+from yiwang.catalog import decision, forms, permissions, process, rules
 from yiwang.catalog.errors import ErrorCode, FieldErrors, field_error
 from yiwang.catalog.models import (
     VERSION_CONTENT_FIELDS,
@@ -60,6 +60,11 @@ def require(actor: Any, action: str, department: Department) -> None:
         return
     if not can(actor, action, department=department):
         raise _denied()
+
+
+def process_source(version: ImplementationVersion) -> str:
+    """The BPMN 2.0 process a published version runs (its own or the default one)."""
+    return process.source_of(version)
 
 
 def department_by_code(code: str) -> Department:
@@ -287,6 +292,7 @@ def _inherited(item: ServiceItem) -> dict[str, Any]:
         "form_schema": {},
         "form_ui": {},
         "process_bpmn": "",
+        "decision_dmn": "",
         "materials": [material_dict(m) for m in item.materials.all()],
     }
 
@@ -305,6 +311,7 @@ def _validate(item: ServiceItem, department: Department, content: dict[str, Any]
         lambda: forms.validate_schema(content["form_schema"]),
         lambda: forms.validate_ui(content["form_ui"], content["form_schema"]),
         lambda: content["process_bpmn"] and process.validate(content["process_bpmn"]),
+        lambda: content.get("decision_dmn") and decision.validate(content["decision_dmn"]),
     ):
         try:
             check()
@@ -988,12 +995,38 @@ def merged(event: LifeEvent) -> MergedLifeEvent:
     for implementation in implementations:
         version = implementation.current or implementation.versions.order_by("-number").first()
         if version is not None:
-            versions.append((implementation, version))
-    form = forms.merge(
-        [(impl.code, version.form_schema, version.form_ui) for impl, version in versions]
+            versions.append((implementation.code, version))
+    bundle = merge_versions(versions)
+    return MergedLifeEvent(
+        event=event, implementations=implementations, form=bundle.form, materials=bundle.materials
     )
+
+
+@dataclass
+class MergedVersions:
+    form: forms.MergedForm
+    #: each material meaning once: meaning, name, required, exempt_possible, copies, sources
+    materials: list[dict[str, Any]]
+    #: source code → {its own form field → the field's name in the merged form}
+    field_keys: dict[str, dict[str, str]]
+
+
+def merge_versions(versions: list[tuple[str, ImplementationVersion]]) -> MergedVersions:
+    """Merge the forms and materials of ``(source code, version)`` pairs: each field meaning
+    and each material meaning asked once (a life event, or the child cases of an
+    application for one)."""
+    form = forms.merge(
+        [(source, version.form_schema, version.form_ui) for source, version in versions]
+    )
+    field_keys = {
+        source: {
+            name: forms.merged_key(name, prop)
+            for name, prop in ((version.form_schema or {}).get("properties") or {}).items()
+        }
+        for source, version in versions
+    }
     materials: dict[str, dict[str, Any]] = {}
-    for implementation, version in versions:
+    for source, version in versions:
         for material in version.materials.all():
             key = material.meaning_key
             entry = materials.get(key)
@@ -1004,17 +1037,15 @@ def merged(event: LifeEvent) -> MergedLifeEvent:
                     "required": material.required,
                     "exempt_possible": material.exempt_possible,
                     "copies": material.copies,
-                    "sources": [implementation.code],
+                    "sources": [source],
                 }
             else:
                 entry["required"] = entry["required"] or material.required
                 entry["exempt_possible"] = entry["exempt_possible"] and material.exempt_possible
                 entry["copies"] = max(entry["copies"], material.copies)
-                if implementation.code not in entry["sources"]:
-                    entry["sources"].append(implementation.code)
-    return MergedLifeEvent(
-        event=event, implementations=implementations, form=form, materials=list(materials.values())
-    )
+                if source not in entry["sources"]:
+                    entry["sources"].append(source)
+    return MergedVersions(form=form, materials=list(materials.values()), field_keys=field_keys)
 
 
 # --- portal search ------------------------------------------------------------------------
@@ -1044,6 +1075,25 @@ def search_catalog(
 
 
 # --- for other modules ----------------------------------------------------------------------
+
+
+def published_life_event(code: str) -> MergedLifeEvent:
+    """A published life event, for applying: its lead department and region, its members
+    (sub-events flattened) each with its published version (``implementation.current``),
+    and its merged form and materials; 404 when it is not published."""
+    event: LifeEvent | None = (
+        LifeEvent.objects.select_related("department", "region")
+        .filter(code=code, status=LifeEventStatus.PUBLISHED)
+        .first()
+    )
+    bundle = merged(event) if event is not None else None
+    if bundle is None or any(i.current is None for i in bundle.implementations):
+        raise DomainError(
+            KernelCode.NOT_FOUND,
+            _("未找到已发布的一件事 %(code)s。") % {"code": code},
+            status=404,
+        )
+    return bundle
 
 
 def published_version(code: str) -> ImplementationVersion:

@@ -20,6 +20,7 @@ class ErrorCode(StrEnum):
     OWN_SUBMISSION = "own_submission"
     FORM_SCHEMA_INVALID = "form_schema_invalid"
     BPMN_INVALID = "bpmn_invalid"
+    DMN_INVALID = "dmn_invalid"  # 秒批 decision table; details.errors name element and line
     LIFE_EVENT_INVALID = "life_event_invalid"
     LIFE_EVENT_EMPTY = "life_event_empty"
     LIFE_EVENT_CIRCULAR = "life_event_circular"

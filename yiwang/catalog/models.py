@@ -220,6 +220,7 @@ VERSION_CONTENT_FIELDS = (
     "form_schema",
     "form_ui",
     "process_bpmn",
+    "decision_dmn",
 )
 
 

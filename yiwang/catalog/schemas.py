@@ -145,6 +145,9 @@ class VersionIn(InputSchema):
     form_schema: dict[str, Any] = {}
     form_ui: dict[str, Any] = {}
     process_bpmn: str = Field("", max_length=512 * 1024)
+    decision_dmn: str = Field(
+        "", max_length=256 * 1024, description="秒批: a DMN decision table (empty: none)"
+    )
     materials: list[MaterialIn] | None = Field(
         None, description="omit to keep the master item's materials"
     )
@@ -258,6 +261,7 @@ class VersionOut(Schema):
     form_schema: dict[str, Any]
     form_ui: dict[str, Any]
     process_bpmn: str
+    decision_dmn: str
     review_comment: str
     created_at: dt.datetime
     submitted_at: dt.datetime | None

@@ -6,6 +6,7 @@ the strict helpers in :mod:`yiwang.conf`. See docs/operations.md for the full li
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import django_stubs_ext
@@ -52,6 +53,15 @@ YIWANG_SMS_GATEWAY = env.string("YIWANG_SMS_GATEWAY", "yiwang.kernel.sms.LocalGa
 YIWANG_SMS_CODE_TTL = env.integer("YIWANG_SMS_CODE_TTL", 300, minimum=60)
 if YIWANG_SMS_CODE_TTL > 600:
     raise ConfigError("YIWANG_SMS_CODE_TTL", "one-time codes may live at most 600 seconds")
+
+# Mailing results (邮政速递): the postal carrier adapter class (the local one ships nothing and
+# gives tracking numbers of its own).
+YIWANG_POSTAL_CARRIER = env.string("YIWANG_POSTAL_CARRIER", "yiwang.cases.delivery.LocalCarrier")
+if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+", YIWANG_POSTAL_CARRIER):
+    raise ConfigError(
+        "YIWANG_POSTAL_CARRIER",
+        f"expected the dotted path of a carrier class, got {YIWANG_POSTAL_CARRIER!r}",
+    )
 
 # Sessions: idle timeout and absolute lifetime (seconds).
 YIWANG_SESSION_IDLE = env.integer("YIWANG_SESSION_IDLE", 30 * 60, minimum=60)

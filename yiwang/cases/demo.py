@@ -51,7 +51,7 @@ def _value(name: str, spec: dict[str, Any], person: dict[str, str]) -> Any:
         return True
     if spec.get("format") == "date":
         return (timezone.localdate() - dt.timedelta(days=30)).isoformat()
-    if meaning.endswith(".name") or name.endswith("name") and "applicant" in meaning:
+    if meaning.endswith(".name") or (name.endswith("name") and "applicant" in meaning):
         return person["name"]
     if "credit_code" in meaning or "credit_code" in name:
         return DEMO_ENTITY

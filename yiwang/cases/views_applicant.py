@@ -1,0 +1,705 @@
+"""The applicant's pages (一网通办, citizen and enterprise side): start an application from a
+guide, fill the form, attach materials, check and submit; "my cases" and each case's page
+with its timeline, what is awaited, the clock, documents and messages.
+
+Like the API, each page reads through the access gate (someone else's case is 404), calls
+one service for a change and shows the service's refusal beside the field it names. Every
+page works without JavaScript."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from yiwang.cases import access, clock, services
+from yiwang.cases.errors import ErrorCode
+from yiwang.cases.forms_applicant import (
+    SELF,
+    Question,
+    StartForm,
+    UploadForm,
+    questions,
+    read_answers,
+)
+from yiwang.cases.models import Case, CaseStatus
+from yiwang.catalog import services as catalog
+from yiwang.identity.services import enterprise
+from yiwang.kernel.errors import DomainError
+from yiwang.kernel.errors import ErrorCode as KernelCode
+
+PAGE_SIZE = 20
+EDITABLE = (CaseStatus.DRAFT, CaseStatus.SUPPLEMENT)
+#: How long a start token remembers the draft it made (a double click makes one draft).
+START_TOKEN_SECONDS = 600
+
+signed_in = login_required(login_url=reverse_lazy("identity:login"))
+
+View = Callable[..., HttpResponse]
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _applicant_case(request: HttpRequest, case_id: int) -> Case:
+    """A case the caller applies for (or acts for, for an entity); 404 for any other."""
+    case: Case | None = (
+        access.cases_for(request.user)
+        .filter(access.applicant_q(request.user), pk=case_id)
+        .select_related("department", "version")
+        .first()
+    )
+    if case is None:
+        raise Http404(_("未找到该办件。"))
+    return case
+
+
+def _owns(user: Any, case: Case) -> bool:
+    """May the caller change the case (the services' rule): its applicant, or who started it."""
+    return user.pk in (case.applicant_id, case.created_by_id)
+
+
+def _editable(user: Any, case: Case) -> bool:
+    return case.version is not None and case.status in EDITABLE and _owns(user, case)
+
+
+def _case_url(case: Case, name: str = "case", anchor: str = "") -> str:
+    url = reverse(f"cases_applicant:{name}", args=[case.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _errors_of(exc: DomainError) -> list[dict[str, Any]]:
+    """A refusal's errors, each ``{"field", "message"}`` (one when the refusal names none)."""
+    listed = exc.details.get("errors")
+    if isinstance(listed, list) and listed:
+        return [
+            {"field": str(e.get("field", "")), "message": str(e.get("message", ""))} for e in listed
+        ]
+    return [{"field": str(exc.details.get("field", "")), "message": str(exc.message)}]
+
+
+def _refused_as_404(exc: DomainError) -> None:
+    if exc.status == 404:
+        raise Http404(str(exc.message)) from exc
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    message: str
+    href: str
+
+
+def _summary(case: Case, errors: list[dict[str, Any]], here: str = "") -> list[SummaryRow]:
+    """The error summary of a page: each error linked to the field it names, on this page
+    (``here``: ``form`` or ``materials``) or on the page where it can be put right."""
+    rows = []
+    for error in errors:
+        pointer = error["field"]
+        if pointer.startswith("form/"):
+            anchor = f"field-{pointer[len('form/') :].split('/', 1)[0]}"
+            page = "form"
+        elif pointer.startswith("materials."):
+            anchor = f"file-{pointer[len('materials.') :]}"
+            page = "materials"
+        else:
+            anchor, page = "", ""
+        if page and page == here:
+            href = f"#{anchor}"
+        elif page and case.version is not None:
+            href = _case_url(case, page, anchor)
+        else:
+            href = "#main"
+        rows.append(SummaryRow(error["message"], href))
+    return rows
+
+
+def _form_questions(
+    case: Case,
+    errors: list[dict[str, Any]] | None = None,
+    raw: dict[str, str] | None = None,
+    data: dict[str, Any] | None = None,
+) -> list[Question]:
+    version: Any = case.version
+    return questions(
+        version.form_schema or {},
+        version.form_ui or {},
+        case.form_data if data is None else data,
+        errors,
+        raw=raw,
+    )
+
+
+@dataclass
+class MaterialRow:
+    code: str
+    name: str
+    required: bool
+    status: str
+    status_label: str
+    form: str
+    copies: int
+    note: str
+    exempt_note: str  # '' when the applicant must upload it
+    file_name: str
+    file_size: int
+    errors: list[str]
+
+
+def _exempt_note(requirement: Any) -> str:
+    if requirement is None or not requirement.exempt_possible:
+        return ""
+    return _("无需上传(将通过电子证照/共享数据获取)")
+
+
+def _material_rows(case: Case, errors: list[dict[str, Any]] | None = None) -> list[MaterialRow]:
+    version: Any = case.version
+    requirements = {m.code: m for m in version.materials.all()} if version else {}
+    rows = []
+    for material in case.materials.select_related("file"):
+        requirement = requirements.get(material.code)
+        stored: Any = material.file
+        rows.append(
+            MaterialRow(
+                code=material.code,
+                name=material.name,
+                required=material.required,
+                status=material.status,
+                status_label=str(material.get_status_display()),
+                form=str(requirement.get_form_display()) if requirement else "",
+                copies=requirement.copies if requirement else 1,
+                note=requirement.note if requirement else "",
+                exempt_note=_exempt_note(requirement),
+                file_name=stored.name if stored else "",
+                file_size=stored.size if stored else 0,
+                errors=[
+                    e["message"] for e in errors or [] if e["field"] == f"materials.{material.code}"
+                ],
+            )
+        )
+    return rows
+
+
+def _entities(user: Any, item_code: str) -> list[dict[str, Any]]:
+    """The entities the caller may apply for in this service."""
+    return [
+        dict(e)
+        for e in enterprise.entities_for(user)
+        if enterprise.ALL_SERVICES in e["scope"] or item_code in e["scope"]
+    ]
+
+
+def _entity_names(user: Any) -> dict[str, str]:
+    return {e["credit_code"]: e["name"] for e in enterprise.entities_for(user)}
+
+
+def _steps(current: int) -> dict[str, int]:
+    return {"step": current, "steps": 3}
+
+
+# --- start ---------------------------------------------------------------------------------
+
+
+def _start_once(request: HttpRequest, token: str, start: Callable[[], Case]) -> int:
+    """Start at most one draft per start token: a second post of the same page (a double
+    click) waits briefly for the first and goes to its draft."""
+    if not token:
+        return start().pk
+    key = f"cases:start:{request.user.pk}:{token[:64]}"
+    if cache.add(key, 0, START_TOKEN_SECONDS):
+        try:
+            case = start()
+        except BaseException:
+            cache.delete(key)
+            raise
+        cache.set(key, case.pk, START_TOKEN_SECONDS)
+        return case.pk
+    for _attempt in range(30):
+        found = cache.get(key)
+        if found:
+            return int(found)
+        if found is None:  # the first attempt failed: this one tries on its own
+            return _start_once(request, token, start)
+        time.sleep(0.1)
+    raise DomainError(ErrorCode.CONFLICT, _("申请正在创建,请到“我的办件”中查看。"), status=409)
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest, code: str) -> HttpResponse:
+    """在线申请: for whom the application is made, then a draft."""
+    user: Any = request.user
+    try:
+        version: Any = catalog.published_version(code)
+    except DomainError as exc:
+        raise Http404(str(exc.message)) from exc
+    entities = _entities(user, version.item_code)
+    acting = enterprise.current_acting_for(request)
+    initial_choice = SELF
+    if acting and any(e["credit_code"] == acting["credit_code"] for e in entities):
+        initial_choice = acting["credit_code"]
+    form = StartForm(
+        request.POST or None,
+        entities=entities,
+        initial={"applicant": initial_choice, "token": uuid.uuid4().hex},
+    )
+    if request.method == "POST" and form.is_valid():
+        choice = form.cleaned_data["applicant"]
+        credit_code = "" if choice == SELF else choice
+        try:
+            case_id = _start_once(
+                request,
+                form.cleaned_data["token"],
+                lambda: services.start(
+                    actor=user, implementation_code=code, entity_credit_code=credit_code
+                ),
+            )
+        except DomainError as exc:
+            _refused_as_404(exc)
+            if exc.code == ErrorCode.CONFLICT:
+                messages.info(request, str(exc.message))
+                return redirect("cases_applicant:my-cases")
+            form.add_error("applicant", str(exc.message))
+        else:
+            return redirect("cases_applicant:form", case_id)
+    drafts = (
+        Case.objects.filter(access.own_q(user), implementation_code=code, status=CaseStatus.DRAFT)
+        .order_by("-updated_at")
+        .values("pk", "updated_at", "entity_credit_code")
+    )
+    names = {e["credit_code"]: e["name"] for e in entities}
+    context = {
+        "version": version,
+        "department": version.implementation.department.name,
+        "guide_url": reverse("catalog:guide", args=[code]),
+        "form": form,
+        "entities": entities,
+        "drafts": [
+            {
+                "url": reverse("cases_applicant:form", args=[d["pk"]]),
+                "updated_at": d["updated_at"],
+                "entity": names.get(d["entity_credit_code"], d["entity_credit_code"]),
+            }
+            for d in drafts
+        ],
+    }
+    return render(request, "cases/applicant/start.html", context)
+
+
+# --- the form ------------------------------------------------------------------------------
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def form(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The application form: saved as a draft on every post; checked against the version's
+    schema (the API's check) when the applicant goes on."""
+    user: Any = request.user
+    case = _applicant_case(request, case_id)
+    if not _editable(user, case):
+        return redirect(_case_url(case))
+    version: Any = case.version
+    errors: list[dict[str, Any]] = []
+    raw: dict[str, str] = {}
+    if request.method == "POST":
+        data, raw = read_answers(version.form_schema or {}, version.form_ui or {}, request.POST)
+        try:
+            case = services.save_form(actor=user, case=case, form_data=data)
+        except DomainError as exc:
+            _refused_as_404(exc)
+            messages.error(request, str(exc.message))
+            return redirect(_case_url(case))
+        if request.POST.get("action") == "save":
+            messages.success(request, _("已保存草稿,可以随时在“我的办件”中继续填写。"))
+            return redirect("cases_applicant:my-cases")
+        errors = services.validate_form(version.form_schema or {}, data)
+        if not errors:
+            if case.status == CaseStatus.SUPPLEMENT:
+                messages.success(request, _("申请表已保存。"))
+                return redirect(_case_url(case, anchor="awaited"))
+            return redirect("cases_applicant:materials", case.pk)
+    context = {
+        "case": case,
+        "questions": _form_questions(case, errors, raw),
+        "summary": _summary(case, errors, here="form"),
+        "supplementing": case.status == CaseStatus.SUPPLEMENT,
+        **_steps(1),
+    }
+    return render(request, "cases/applicant/form.html", context)
+
+
+# --- materials -----------------------------------------------------------------------------
+
+
+#: How the upload hint names the kernel's allowed file types.
+TYPE_NAMES = {
+    "application/pdf": "PDF",
+    "image/jpeg": "JPG",
+    "image/png": "PNG",
+    "application/ofd": "OFD",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word(.docx)",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel(.xlsx)",
+}
+
+
+def _upload_hint() -> str:
+    types = "、".join(TYPE_NAMES.get(t, t) for t in settings.YIWANG_UPLOAD_TYPES)
+    size = filesizeformat(settings.YIWANG_UPLOAD_MAX_BYTES)
+    return _("可上传 %(types)s 文件,每个文件不超过 %(size)s。") % {"types": types, "size": size}
+
+
+def _materials_page(
+    request: HttpRequest,
+    case: Case,
+    errors: list[dict[str, Any]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "case": case,
+        "materials": _material_rows(case, errors),
+        "upload_hint": _upload_hint(),
+        "summary": _summary(case, errors or [], here="materials"),
+        "supplementing": case.status == CaseStatus.SUPPLEMENT,
+        **_steps(2),
+    }
+    return render(request, "cases/applicant/materials.html", context, status=status)
+
+
+@signed_in
+@require_safe
+def materials(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Each material requirement: upload, or met by an e-licence or shared data."""
+    case = _applicant_case(request, case_id)
+    if not _editable(request.user, case):
+        return redirect(_case_url(case))
+    return _materials_page(request, case)
+
+
+@signed_in
+@require_POST
+def upload(request: HttpRequest, case_id: int, code: str) -> HttpResponse:
+    """Upload the file of one requirement (replacing an earlier one)."""
+    user: Any = request.user
+    case = _applicant_case(request, case_id)
+    if not _editable(user, case):
+        return redirect(_case_url(case))
+    pointer = f"materials.{code}"
+    upload_form = UploadForm(request.POST, request.FILES)
+    if not upload_form.is_valid():
+        message = upload_form.errors["file"][0]
+        return _materials_page(request, case, [{"field": pointer, "message": message}])
+    stored = upload_form.cleaned_data["file"]
+    try:
+        material = services.attach(
+            actor=user, case=case, code=code, stream=stored, name=stored.name or "file"
+        )
+    except DomainError as exc:
+        _refused_as_404(exc)
+        if exc.code == ErrorCode.STATUS_TRANSITION:
+            messages.error(request, str(exc.message))
+            return redirect(_case_url(case))
+        errors = [{"field": pointer, "message": e["message"]} for e in _errors_of(exc)]
+        return _materials_page(request, case, errors, status=exc.status)
+    messages.success(request, _("已上传“%(name)s”。") % {"name": material.name})
+    return redirect(f"{reverse('cases_applicant:materials', args=[case.pk])}#material-{code}")
+
+
+# --- check and submit ----------------------------------------------------------------------
+
+
+def _check_page(
+    request: HttpRequest,
+    case: Case,
+    key: str,
+    errors: list[dict[str, Any]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "case": case,
+        "questions": _form_questions(case),
+        "materials": _material_rows(case),
+        "entity_name": _entity_names(request.user).get(case.entity_credit_code, ""),
+        "idempotency_key": key,
+        "summary": _summary(case, errors or []),
+        **_steps(3),
+    }
+    return render(request, "cases/applicant/check.html", context, status=status)
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def check(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Check your answers, then submit. The page carries a fresh idempotency key: posting it
+    twice (a double click, a re-post) submits one case."""
+    user: Any = request.user
+    case = _applicant_case(request, case_id)
+    if request.method == "GET":
+        if case.status != CaseStatus.DRAFT or not _editable(user, case):
+            return redirect(_case_url(case))
+        return _check_page(request, case, uuid.uuid4().hex)
+    key = str(request.POST.get("idempotency_key", ""))
+    try:
+        submitted = services.submit(actor=user, case=case, idempotency_key=key)
+    except DomainError as exc:
+        _refused_as_404(exc)
+        if exc.code in (ErrorCode.STATUS_TRANSITION, ErrorCode.CONFLICT):
+            messages.info(request, _("该申请已经提交,无需再次提交。"))
+            return redirect(_case_url(case))
+        if exc.code == ErrorCode.IDEMPOTENCY_MISMATCH or not key.strip():
+            key = uuid.uuid4().hex
+        case.refresh_from_db()
+        return _check_page(request, case, key, _errors_of(exc), status=exc.status)
+    return redirect("cases_applicant:submitted", submitted.pk)
+
+
+@signed_in
+@require_safe
+def submitted(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The acknowledgement: the case number and what happens next."""
+    case = _applicant_case(request, case_id)
+    if case.status == CaseStatus.DRAFT:
+        return redirect(_case_url(case, "check"))
+    version: Any = case.version
+    context = {
+        "case": case,
+        "promised_limit_days": version.promised_limit_days if version else None,
+        "instant": bool(version and version.handling_kind == "instant"),
+    }
+    return render(request, "cases/applicant/submitted.html", context)
+
+
+# --- my cases ------------------------------------------------------------------------------
+
+
+@dataclass
+class CaseRow:
+    case: Case
+    url: str
+    action: str  # what is awaited from the applicant, as a link ('' when nothing)
+    entity: str
+    time_left: int | None
+
+
+@signed_in
+@require_safe
+def my_cases(request: HttpRequest) -> HttpResponse:
+    """我的办件: the caller's own cases and their entities', newest first."""
+    user: Any = request.user
+    cases = (
+        access.cases_for(user)
+        .filter(access.applicant_q(user))
+        .select_related("department", "version")
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    names = _entity_names(user)
+    rows = []
+    for case in page.object_list:
+        if case.status == CaseStatus.DRAFT and _editable(user, case):
+            url, action = reverse("cases_applicant:form", args=[case.pk]), _("继续填写")
+        elif case.status == CaseStatus.SUPPLEMENT and _editable(user, case):
+            url, action = _case_url(case, anchor="awaited"), _("去补正")
+        else:
+            url, action = _case_url(case), ""  # the title links to the case page
+        left = None
+        if case.status == CaseStatus.ACCEPTED and case.version is not None:
+            left = clock.time_used_and_left(case)[1]
+        rows.append(
+            CaseRow(
+                case=case,
+                url=url,
+                action=action,
+                entity=names.get(case.entity_credit_code, case.entity_credit_code),
+                time_left=left,
+            )
+        )
+    return render(request, "cases/applicant/my_cases.html", {"rows": rows, "page": page})
+
+
+# --- a case --------------------------------------------------------------------------------
+
+EVENT_LABELS = {
+    "draft_created": gettext_lazy("创建申请草稿"),
+    "submitted": gettext_lazy("提交申请"),
+    "accepted": gettext_lazy("已受理"),
+    "refused": gettext_lazy("不予受理"),
+    "supplement_requested": gettext_lazy("需要补正材料(一次性告知)"),
+    "resubmitted": gettext_lazy("补正后重新提交"),
+    "suspended": gettext_lazy("暂停计时(特别程序)"),
+    "resumed": gettext_lazy("恢复计时"),
+    "task_completed": gettext_lazy("办理环节完成"),
+    "completed": gettext_lazy("已办结"),
+    "instant_completed": gettext_lazy("即办件当场办结"),
+    "auto_approved": gettext_lazy("系统自动审批(秒批)"),
+    "withdrawn": gettext_lazy("已撤回"),
+    "delivery_chosen": gettext_lazy("选择结果送达方式"),
+    "delivery_sent": gettext_lazy("结果已寄出"),
+    "delivered": gettext_lazy("结果已送达"),
+    "picked_up": gettext_lazy("结果已领取"),
+}
+#: Events whose note the applicant reads (a reason given to them); a step's internal
+#: opinion is not shown.
+NOTE_SHOWN = {"refused", "suspended", "completed"}
+
+
+@dataclass
+class TimelineEntry:
+    at: Any
+    label: str
+    note: str
+    items: list[dict[str, str]]
+
+
+def _event_label(kind: str, details: dict[str, Any]) -> str:
+    if kind == "task_completed":
+        step = str(details.get("step_name") or details.get("step") or "")
+        outcome = details.get("outcome")
+        if outcome == "return":
+            return _("“%(step)s”环节退回重新办理") % {"step": step}
+        return _("“%(step)s”环节办理完毕") % {"step": step}
+    if kind == "completed":
+        if details.get("decision") == "disapprove":
+            return _("已办结:不予许可")
+        return _("已办结:准予许可")
+    label = EVENT_LABELS.get(kind)
+    return str(label) if label is not None else _("办件进展更新")
+
+
+def _supplement_items(case: Case, items: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Supplement items with a readable name for the field they point at, and where to put
+    it right."""
+    version: Any = case.version
+    titles: dict[str, str] = {}
+    if version is not None:
+        for name, prop in ((version.form_schema or {}).get("properties") or {}).items():
+            if isinstance(prop, dict):
+                titles[name] = str(prop.get("title") or name)
+    names = {m.code: m.name for m in case.materials.all()}
+    out = []
+    for item in items:
+        pointer = str(item.get("field", ""))
+        label, href = pointer, ""
+        if pointer.startswith("form/"):
+            name = pointer[len("form/") :].split("/", 1)[0]
+            label = titles.get(name, name)
+            href = _case_url(case, "form", f"field-{name}")
+        elif pointer.startswith("materials."):
+            code = pointer[len("materials.") :]
+            label = names.get(code, code)
+            href = _case_url(case, "materials", f"file-{code}")
+        elif pointer in titles:
+            label, href = titles[pointer], _case_url(case, "form", f"field-{pointer}")
+        elif pointer in names:
+            label, href = names[pointer], _case_url(case, "materials", f"file-{pointer}")
+        out.append({"label": label, "reason": str(item.get("reason", "")), "href": href})
+    return out
+
+
+def _timeline(case: Case) -> list[TimelineEntry]:
+    entries = []
+    for event in case.events.all():
+        details = event.details or {}
+        items: list[dict[str, str]] = []
+        if event.kind == "supplement_requested":
+            items = _supplement_items(case, list(details.get("items") or []))
+        entries.append(
+            TimelineEntry(
+                at=event.at,
+                label=_event_label(event.kind, details),
+                note=event.note if event.kind in NOTE_SHOWN else "",
+                items=items,
+            )
+        )
+    return entries
+
+
+def _document_url(case: Case, which: str) -> str:
+    """The download of a case document (the acceptance notice or the result)."""
+    return f"/api/v1/cases/{case.pk}/documents/{which}"
+
+
+def _case_page(
+    request: HttpRequest,
+    case: Case,
+    errors: list[dict[str, Any]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user: Any = request.user
+    editable = _editable(user, case)
+    open_supplement = None
+    if case.status == CaseStatus.SUPPLEMENT:
+        open_supplement = (
+            case.supplements.filter(resolved_at__isnull=True).order_by("-requested_at").first()
+        )
+    used, left = (0, None)
+    if case.status == CaseStatus.ACCEPTED and case.version is not None:
+        used, left = clock.time_used_and_left(case)
+    documents = []
+    if case.acceptance_notice_id:
+        documents.append((_("受理通知书"), _document_url(case, "acceptance_notice")))
+    if case.result_document_id:
+        documents.append((_("办理结果文书"), _document_url(case, "result")))
+    context = {
+        "case": case,
+        "editable": editable,
+        "owner": _owns(user, case),
+        "entity_name": _entity_names(user).get(case.entity_credit_code, ""),
+        "supplement_items": (
+            _supplement_items(case, list(open_supplement.items)) if open_supplement else []
+        ),
+        "supplement": open_supplement,
+        "accepted": case.status == CaseStatus.ACCEPTED,
+        "used": used,
+        "left": left,
+        "overdue_by": -left if left is not None and left < 0 else 0,
+        "documents": documents,
+        "timeline": _timeline(case),
+        "notices": list(case.notices.all()),
+        "questions": _form_questions(case) if case.version is not None else [],
+        "materials": _material_rows(case) if case.version is not None else [],
+        "children": list(case.children.select_related("department").order_by("id")),
+        "summary": _summary(case, errors or []),
+    }
+    return render(request, "cases/applicant/case.html", context, status=status)
+
+
+@signed_in
+@require_safe
+def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _applicant_case(request, case_id)
+    return _case_page(request, case)
+
+
+@signed_in
+@require_POST
+def resubmit(request: HttpRequest, case_id: int) -> HttpResponse:
+    """After supplementing: back to the intake queue, checked like a submission."""
+    user: Any = request.user
+    case = _applicant_case(request, case_id)
+    try:
+        services.resubmit(actor=user, case=case)
+    except DomainError as exc:
+        _refused_as_404(exc)
+        case.refresh_from_db()
+        if exc.code == ErrorCode.STATUS_TRANSITION and case.status != CaseStatus.SUPPLEMENT:
+            messages.info(request, _("该办件已重新提交,无需再次提交。"))
+            return redirect(_case_url(case))
+        if exc.code == KernelCode.PERMISSION_DENIED:
+            raise Http404(str(exc.message)) from exc
+        return _case_page(request, case, _errors_of(exc), status=exc.status)
+    messages.success(request, _("已重新提交,等待窗口受理。"))
+    return redirect(_case_url(case))

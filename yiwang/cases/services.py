@@ -37,6 +37,9 @@ from yiwang.kernel.errors import ErrorCode as KernelCode
 from yiwang.kernel.models import Department, Role
 from yiwang.kernel.permissions import can, scope_for
 
+#: The actor label of what the platform does by itself (秒批: accepted and approved by rule).
+SYSTEM = "system"
+
 
 def _field_errors(code: ErrorCode, errors: list[dict[str, Any]], status: int = 422) -> DomainError:
     first = str(errors[0]["message"]) if errors else ""
@@ -95,6 +98,8 @@ def _require_applicant(actor: Any, case: Case) -> None:
 
 
 def _require_staff(actor: Any, action: str, case: Case) -> None:
+    if actor == SYSTEM:  # the platform itself (秒批, auto_approval.py), never a request's user
+        return
     if action == permissions.INTAKE:
         from yiwang.cases import access
 
@@ -409,7 +414,7 @@ def _complete_acceptance_step(case: Case, actor: Any) -> None:
         task.outcome = TaskOutcome.APPROVE
         task.opinion = _("予以受理")
         task.completed_at = timezone.now()
-        task.completed_by = actor
+        task.completed_by = actor if getattr(actor, "is_authenticated", False) else None
         task.save(update_fields=["status", "outcome", "opinion", "completed_at", "completed_by"])
     workflow.sync(case, engine)
 

@@ -18,7 +18,7 @@ from ninja import File, HeaderEx, P, QueryEx, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from yiwang.cases import api_bundles, api_results, permissions, services
+from yiwang.cases import api_bundles, api_results, api_workbench, permissions, services
 from yiwang.cases.models import Case, CaseStatus
 from yiwang.cases.schemas import CaseFormIn, CaseOut, CaseStartIn, RefuseIn, SupplementIn
 from yiwang.kernel.errors import DomainError
@@ -282,4 +282,5 @@ def request_supplement(request: HttpRequest, case_id: int, payload: SupplementIn
 
 
 router.add_router("", api_bundles.router)
+router.add_router("", api_workbench.router)
 router.add_router("", api_results.router)

@@ -393,11 +393,12 @@ def accept(*, actor: Any, case: Case) -> Case:
         statutory_due=str(case.statutory_due or ""),
     )
     documents.store_acceptance_notice(case, actor=actor)
-    notify.notify(
-        case,
-        "accepted",
-        _("已受理,承诺办结日期 %(due)s。") % {"due": case.promised_due or _("(无承诺时限)")},
-    )
+    if actor != SYSTEM:  # 秒批 tells the applicant once, with the result
+        notify.notify(
+            case,
+            "accepted",
+            _("已受理,承诺办结日期 %(due)s。") % {"due": case.promised_due or _("(无承诺时限)")},
+        )
     events.emit("cases.accepted", {"case_no": case.case_no})
     return case
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.urls import reverse
 
 from tests.cases.support import PDF, fields, refusal
 from tests.catalog.fixtures import make_life_event, publish_item
@@ -796,3 +797,109 @@ def test_api_refusals_answer_the_envelope(life_event: Any, citizen: Any) -> None
     assert_error(api_fill(client, bundle_id), 409, "case_status_transition_invalid")
     assert_error(api_upload(client, bundle_id, PREMISES), 409, "case_status_transition_invalid")
     assert_error(api_submit(client, bundle_id, "key-2"), 409, "case_status_transition_invalid")
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def answers(form: dict[str, Any]) -> dict[str, Any]:
+    return {f"answer-{k}": str(v) for k, v in form.items()}
+
+
+def page_upload(client: Client, parent_id: int, meaning: str) -> Any:
+    pdf = SimpleUploadedFile("材料.pdf", PDF, content_type="application/pdf")
+    url = reverse("cases_bundles:upload", args=[parent_id, meaning])
+    return client.post(url, {"file": pdf})
+
+
+def test_pages_apply_from_the_guide_to_the_acknowledgement(life_event: Any, citizen: Any) -> None:
+    client = signed_in(citizen)
+    start_url = reverse("cases_bundles:start", args=["restaurant"])
+    assert start_url in client.get("/life-events/restaurant/").content.decode()
+    page = client.get(start_url).content.decode()
+    assert "武昌区消防救援大队" in page and "公共场所卫生许可" in page
+
+    response = client.post(start_url, {"applicant": "self", "token": "t-1"})
+    parent = Case.objects.get(parent__isnull=True, life_event_code="restaurant")
+    assert response["Location"] == reverse("cases_bundles:form", args=[parent.pk])
+    response = client.post(
+        reverse("cases_bundles:form", args=[parent.pk]), {**answers(FORM), "action": "continue"}
+    )
+    assert response["Location"] == reverse("cases_bundles:materials", args=[parent.pk])
+    parent.refresh_from_db()
+    assert parent.form_data == FORM  # numbers read back as numbers
+    page = client.get(response["Location"]).content.decode()
+    assert page.count('<h2 class="ap-material__title">经营场所使用证明</h2>') == 1
+    assert page.count('class="ap-material"') == 5
+    assert "所需事项：个体工商户设立登记、公共场所卫生许可" in page
+    for meaning in UPLOADS:
+        assert page_upload(client, parent.pk, meaning).status_code == 302
+    page = client.get(reverse("cases_bundles:check", args=[parent.pk])).content.decode()
+    assert "张记小馆" in page and "武昌区卫生健康局" in page
+
+    response = client.post(
+        reverse("cases_bundles:check", args=[parent.pk]), {"idempotency_key": "page-key"}
+    )
+
+    assert response["Location"] == reverse("cases_bundles:submitted", args=[parent.pk])
+    parent.refresh_from_db()
+    page = client.get(response["Location"]).content.decode()
+    assert parent.case_no in page
+    for child in children(parent):
+        assert child.case_no and child.case_no in page and child.department.name in page
+    again = client.post(
+        reverse("cases_bundles:check", args=[parent.pk]), {"idempotency_key": "page-key"}
+    )
+    assert again["Location"] == response["Location"]
+    assert Case.objects.count() == 4
+
+
+def test_pages_show_form_errors_beside_their_fields_and_keep_the_draft(
+    life_event: Any, citizen: Any
+) -> None:
+    parent = started(life_event, citizen)
+    client = signed_in(citizen)
+    form = {k: v for k, v in FORM.items() if k not in ("applicant_name", "exits")}
+
+    response = client.post(
+        reverse("cases_bundles:form", args=[parent.pk]),
+        {**answers(form), "answer-premises_area": "一百", "action": "continue"},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200 and "error-summary" in page
+    assert 'href="#field-applicant_name"' in page and 'href="#field-premises_area"' in page
+    assert 'value="一百"' in page  # what was typed is kept
+    parent.refresh_from_db()
+    assert parent.form_data["shop_name"] == "张记小馆" and parent.status == CaseStatus.DRAFT
+
+
+def test_pages_link_a_missing_material_to_its_upload(life_event: Any, citizen: Any) -> None:
+    parent = started(life_event, citizen)
+    bundles.save_bundle_form(actor=citizen, parent=parent, form_data=dict(FORM))
+    client = signed_in(citizen)
+
+    response = client.post(
+        reverse("cases_bundles:check", args=[parent.pk]), {"idempotency_key": "k"}
+    )
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    materials_url = reverse("cases_bundles:materials", args=[parent.pk])
+    assert f'href="{materials_url}#file-1"' in page
+    nothing_submitted(parent)
+
+
+def test_pages_hide_someone_elses_application(life_event: Any, citizen: Any, outsider: Any) -> None:
+    parent = filled(life_event, citizen)
+    client = signed_in(outsider)
+
+    for name in ("bundle", "form", "materials", "check"):
+        assert client.get(reverse(f"cases_bundles:{name}", args=[parent.pk])).status_code == 404
+    assert page_upload(client, parent.pk, PREMISES).status_code == 404
+    response = client.post(
+        reverse("cases_bundles:check", args=[parent.pk]), {"idempotency_key": "k"}
+    )
+    assert response.status_code == 404
+    nothing_submitted(parent)
+    assert StoredFile.objects.count() == len(UPLOADS)

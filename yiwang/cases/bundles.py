@@ -217,6 +217,13 @@ def _form_errors(
     return errors
 
 
+def form_errors(parent: Case) -> list[dict[str, Any]]:
+    """The merged form's errors as submission would find them (for the pages, which check
+    the form before the applicant goes on to the materials)."""
+    children = list(children_of(parent))
+    return _form_errors(parent, children, merged_of(parent, children))
+
+
 def _part(parent: Case, keys: dict[str, str]) -> dict[str, Any]:
     """The part of the merged form a child's own form asks for, under its own field names."""
     return {own: parent.form_data[key] for own, key in keys.items() if key in parent.form_data}

@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("yiwang.cases.urls_applicant")),
     path("", include("yiwang.cases.urls_staff")),
+    path("", include("yiwang.cases.urls_bundles")),
 ]

@@ -238,6 +238,17 @@ EVENT_LABELS: dict[str, Any] = {
     "instant_completed": gettext_lazy("即办件当场办结"),
     "auto_approved": gettext_lazy("秒批"),
     "completed": gettext_lazy("办结"),
+    "acceptance_notice_issued": gettext_lazy("出具受理通知书"),
+    "decision_document_issued": gettext_lazy("出具决定书"),
+    "auto_approval_declined": gettext_lazy("未通过秒批，转人工办理"),
+    "bundle_created": gettext_lazy("创建一件事申请"),
+    "bundle_form_saved": gettext_lazy("保存一件事申请表"),
+    "bundle_material_attached": gettext_lazy("上传一件事材料"),
+    "bundle_submitted": gettext_lazy("提交一件事申请"),
+    "delivery_chosen": gettext_lazy("选择送达方式"),
+    "result_shipped": gettext_lazy("结果已寄出"),
+    "result_delivered": gettext_lazy("结果已送达"),
+    "result_picked_up": gettext_lazy("结果已领取"),
 }
 _PERSONAL = {
     "applicant.name": SensitiveKind.TEXT,

@@ -693,3 +693,28 @@ def test_resubmitting_an_invalid_form_shows_the_errors_and_changes_nothing(
     supplement.refresh_from_db()
     assert supplement.status == CaseStatus.SUPPLEMENT
     assert not CaseEvent.objects.filter(case=supplement, kind="resubmitted").exists()
+
+
+# --- life events ----------------------------------------------------------------------------
+
+
+def test_a_life_event_is_listed_once_and_opens_on_its_own_page(
+    restaurant: Any, citizen: Any
+) -> None:
+    from yiwang.cases import bundles
+
+    parent = bundles.start_bundle(actor=citizen, life_event_code=restaurant.code)
+    child = parent.children.order_by("id").first()
+    assert child is not None
+    client = signed_in(citizen)
+
+    html = client.get("/my-cases/").content.decode()
+
+    assert "共 1 件" in html
+    assert f'href="/my-cases/life-events/{parent.pk}/"' in html and "继续填写" in html
+    assert client.get(page_url(parent))["Location"] == f"/my-cases/life-events/{parent.pk}/"
+    # a child's draft is filled through the life event, not on its own
+    assert client.get(page_url(child, "form"))["Location"] == page_url(child)
+    child_page = client.get(page_url(child)).content.decode()
+    assert f'href="/my-cases/life-events/{parent.pk}/"' in child_page
+    assert "开办餐饮店" in child_page

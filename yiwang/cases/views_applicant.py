@@ -22,7 +22,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
-from django.urls import reverse, reverse_lazy
+from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -75,7 +75,23 @@ def _owns(user: Any, case: Case) -> bool:
 
 
 def _editable(user: Any, case: Case) -> bool:
-    return case.version is not None and case.status in EDITABLE and _owns(user, case)
+    """May the caller change the form and materials here? Not a life event's parent (no
+    version) nor a child still in its draft: those are filled once, on the life event's
+    pages. A child with a supplement request is put right here, like any case."""
+    if case.version is None or case.status not in EDITABLE or not _owns(user, case):
+        return False
+    return not (case.parent_id is not None and case.status == CaseStatus.DRAFT)
+
+
+def _bundle_url(case: Case | None) -> str:
+    """The life event's own page of a parent case ('' for any other case, or while the
+    life-event pages are not installed)."""
+    if case is None or case.version is not None:
+        return ""
+    try:
+        return reverse("cases_bundles:bundle", args=[case.pk])
+    except NoReverseMatch:
+        return ""
 
 
 def _case_url(case: Case, name: str = "case", anchor: str = "") -> str:
@@ -488,6 +504,8 @@ def submitted(request: HttpRequest, case_id: int) -> HttpResponse:
 @dataclass
 class CaseRow:
     case: Case
+    link: str  # the case's own page
+    parent_url: str  # the life event it is part of ('' when none)
     url: str
     action: str  # what is awaited from the applicant, as a link ('' when nothing)
     entity: str
@@ -502,25 +520,35 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     cases = (
         access.cases_for(user)
         .filter(access.applicant_q(user))
-        .select_related("department", "version")
+        # a life event's children are filled with their parent: shown once submitted
+        .exclude(parent__isnull=False, status=CaseStatus.DRAFT)
+        .select_related("department", "version", "parent")
         .order_by("-created_at", "-id")
     )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     names = _entity_names(user)
     rows = []
     for case in page.object_list:
+        bundle = _bundle_url(case)
+        if bundle:
+            link = bundle
+            url, action = bundle, (_("继续填写") if case.status == CaseStatus.DRAFT else "")
+        else:
+            link = _case_url(case)
+            url, action = link, ""  # nothing awaited: the title is the only link
         if case.status == CaseStatus.DRAFT and _editable(user, case):
             url, action = reverse("cases_applicant:form", args=[case.pk]), _("继续填写")
         elif case.status == CaseStatus.SUPPLEMENT and _editable(user, case):
             url, action = _case_url(case, anchor="awaited"), _("去补正")
-        else:
-            url, action = _case_url(case), ""  # the title links to the case page
         left = None
         if case.status == CaseStatus.ACCEPTED and case.version is not None:
             left = clock.time_used_and_left(case)[1]
         rows.append(
             CaseRow(
                 case=case,
+                link=link,
+                parent_url=_bundle_url(case.parent)
+                or (_case_url(case.parent) if case.parent else ""),
                 url=url,
                 action=action,
                 entity=names.get(case.entity_credit_code, case.entity_credit_code),
@@ -545,15 +573,27 @@ EVENT_LABELS = {
     "completed": gettext_lazy("已办结"),
     "instant_completed": gettext_lazy("即办件当场办结"),
     "auto_approved": gettext_lazy("系统自动审批(秒批)"),
-    "withdrawn": gettext_lazy("已撤回"),
+    "auto_approval_declined": gettext_lazy("未通过自动审批,转人工办理"),
+    "acceptance_notice_issued": gettext_lazy("出具受理通知书"),
+    "decision_document_issued": gettext_lazy("出具决定书"),
+    "bundle_created": gettext_lazy("创建一件事申请"),
+    "bundle_form_saved": gettext_lazy("保存一件事申请表"),
+    "bundle_material_attached": gettext_lazy("上传一件事材料"),
+    "bundle_submitted": gettext_lazy("提交一件事申请"),
     "delivery_chosen": gettext_lazy("选择结果送达方式"),
-    "delivery_sent": gettext_lazy("结果已寄出"),
-    "delivered": gettext_lazy("结果已送达"),
-    "picked_up": gettext_lazy("结果已领取"),
+    "result_shipped": gettext_lazy("结果已寄出"),
+    "result_delivered": gettext_lazy("结果已送达"),
+    "result_picked_up": gettext_lazy("结果已领取"),
+    "withdrawn": gettext_lazy("已撤回"),
 }
 #: Events whose note the applicant reads (a reason given to them); a step's internal
 #: opinion is not shown.
-NOTE_SHOWN = {"refused", "suspended", "completed"}
+NOTE_SHOWN = {"refused", "suspended", "auto_approved"}
+
+
+def _note_shown(kind: str, details: dict[str, Any]) -> bool:
+    """A disapproval's reason is the applicant's to read; an approver's opinion is not."""
+    return kind in NOTE_SHOWN or (kind == "completed" and details.get("decision") == "disapprove")
 
 
 @dataclass
@@ -620,7 +660,7 @@ def _timeline(case: Case) -> list[TimelineEntry]:
             TimelineEntry(
                 at=event.at,
                 label=_event_label(event.kind, details),
-                note=event.note if event.kind in NOTE_SHOWN else "",
+                note=event.note if _note_shown(event.kind, details) else "",
                 items=items,
             )
         )
@@ -672,6 +712,8 @@ def _case_page(
         "questions": _form_questions(case) if case.version is not None else [],
         "materials": _material_rows(case) if case.version is not None else [],
         "children": list(case.children.select_related("department").order_by("id")),
+        "parent": case.parent,
+        "parent_url": _bundle_url(case.parent) or (_case_url(case.parent) if case.parent else ""),
         "summary": _summary(case, errors or []),
     }
     return render(request, "cases/applicant/case.html", context, status=status)
@@ -681,6 +723,9 @@ def _case_page(
 @require_safe
 def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _applicant_case(request, case_id)
+    bundle = _bundle_url(case)
+    if bundle:
+        return redirect(bundle)
     return _case_page(request, case)
 
 

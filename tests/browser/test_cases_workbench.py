@@ -110,3 +110,33 @@ def test_clerk_accepts_and_approver_completes(
 
     submitted.refresh_from_db()
     assert submitted.status == CaseStatus.COMPLETED and submitted.decision == "approve"
+
+
+def test_clerk_requests_supplements_listing_every_item_at_once(
+    open_page: Any, live_server: Any, submitted: Case, clerk: Any
+) -> None:
+    desk = signed_in_page(open_page, live_server, clerk)
+    desk.goto(f"/staff/cases/{submitted.pk}/")
+
+    # an empty request is refused; the summary links to the first item's field
+    desk.get_by_text("一次性告知补正", exact=True).click()
+    desk.get_by_role("button", name="告知申请人补正").click()
+    summary = desk.get_by_role("alert")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link", name=re.compile("请逐项写明需要补正的内容")).click()
+    first = desk.get_by_label("申请表“申请人姓名”需补正的内容")
+    expect(first).to_be_focused()
+    check_narrow(desk, "cases-case-supplement-error")
+
+    # every item at once: a material and a free row
+    desk.get_by_label("材料“个体工商户登记(备案)申请书”需补正的内容").fill("申请书未签字")
+    desk.get_by_label("其他事项 1：名称").fill("门头照片")
+    desk.get_by_label("其他事项 1：需补正的内容").fill("请补充经营场所门头照片")
+    desk.get_by_role("button", name="告知申请人补正").click()
+    expect(desk.get_by_role("status")).to_contain_text("已一次性告知")
+    materials = desk.get_by_role("region", name="申请材料", exact=True)
+    expect(materials).to_contain_text("个体工商户登记(备案)申请书：申请书未签字")
+    assert_page_ok(desk)
+
+    submitted.refresh_from_db()
+    assert submitted.status == CaseStatus.SUPPLEMENT

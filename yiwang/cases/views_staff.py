@@ -283,7 +283,26 @@ def _form_rows(case: Case, in_clear: bool) -> list[dict[str, Any]]:
     return rows
 
 
-def _timeline(case: Case) -> list[dict[str, Any]]:
+def _item_labels(case: Case) -> dict[str, str]:
+    """The names a supplement item's ``field`` stands for: form fields and materials."""
+    schema = (case.version.form_schema if case.version else None) or {}
+    labels = {
+        f"form/{name}": str(spec.get("title", name)) if isinstance(spec, dict) else str(name)
+        for name, spec in (schema.get("properties") or {}).items()
+    }
+    labels.update({f"materials.{m.code}": m.name for m in case.materials.all()})
+    return labels
+
+
+def _items(items: Any, labels: dict[str, str]) -> list[dict[str, str]]:
+    return [
+        {"label": labels.get(str(i.get("field", "")), str(i.get("field", ""))), **i}
+        for i in (items or [])
+        if isinstance(i, dict)
+    ]
+
+
+def _timeline(case: Case, labels: dict[str, str]) -> list[dict[str, Any]]:
     rows = []
     for event in case.events.select_related("actor").all():
         details = event.details or {}
@@ -301,7 +320,9 @@ def _timeline(case: Case) -> list[dict[str, Any]]:
                 "label": label,
                 "actor": actor.get_username() if actor else "",
                 "note": event.note,
-                "items": details.get("items") if event.kind == "supplement_requested" else None,
+                "items": _items(details.get("items"), labels)
+                if event.kind == "supplement_requested"
+                else None,
             }
         )
     return rows
@@ -387,6 +408,7 @@ def _detail_context(
     open_supplement = next(
         (s for s in reversed(list(case.supplements.all())) if s.resolved_at is None), None
     )
+    labels = _item_labels(case)
     return {
         "case": case,
         "applicant": queues.applicant_of(case, viewer),
@@ -395,8 +417,8 @@ def _detail_context(
         "materials": materials,
         "uploaded": MaterialStatus.UPLOADED,
         "steps": [{"task": s, "role_label": ROLE_LABELS.get(s.role, s.role)} for s in steps],
-        "timeline": _timeline(case),
-        "open_supplement": open_supplement,
+        "timeline": _timeline(case, labels),
+        "open_supplement": _items(open_supplement.items, labels) if open_supplement else [],
         "time_used": used,
         "time_left": left,
         "overdue_days": -left if left is not None and left < 0 else None,

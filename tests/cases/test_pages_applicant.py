@@ -718,3 +718,58 @@ def test_a_life_event_is_listed_once_and_opens_on_its_own_page(
     child_page = client.get(page_url(child)).content.decode()
     assert f'href="/my-cases/life-events/{parent.pk}/"' in child_page
     assert "开办餐饮店" in child_page
+
+
+# --- the result's delivery ------------------------------------------------------------------
+
+
+def test_applicant_chooses_mail_delivery_on_the_case_page(published: Any, citizen: Any) -> None:
+    from yiwang.cases.models import Delivery
+
+    case = submitted_case(citizen, published.code)
+    client = signed_in(citizen)
+    assert "办理结果怎样送给您？" in client.get(page_url(case)).content.decode()
+
+    response = client.post(
+        page_url(case, "delivery"),
+        {"method": "mail", "recipient": "张三", "phone": "13800138000", "address": "武汉市某路1号"},
+    )
+
+    assert response["Location"] == f"{page_url(case)}#delivery"
+    record = Delivery.objects.get(case=case)
+    assert record.method == "mail" and record.address == "武汉市某路1号"
+    html = client.get(page_url(case)).content.decode()
+    assert "已保存结果送达方式。" in html and "邮寄送达" in html and "13800138000" in html
+
+
+def test_mail_delivery_without_an_address_names_each_missing_field(
+    published: Any, citizen: Any
+) -> None:
+    from yiwang.cases.models import Delivery
+
+    case = submitted_case(citizen, published.code)
+
+    response = signed_in(citizen).post(
+        page_url(case, "delivery"), {"method": "mail", "phone": "123"}
+    )
+
+    assert response.status_code == 422
+    hrefs = [href for href, _ in summary_links(response.content.decode())]
+    assert hrefs == ["#delivery-recipient", "#delivery-phone", "#delivery-address"]
+    assert not Delivery.objects.exists()
+
+
+def test_an_unknown_delivery_method_is_refused_and_a_stranger_gets_404(
+    published: Any, citizen: Any
+) -> None:
+    from yiwang.cases.models import Delivery
+
+    case = submitted_case(citizen, published.code)
+
+    response = signed_in(citizen).post(page_url(case, "delivery"), {"method": "drone"})
+    stranger = signed_in(AccountFactory(username="stranger"))
+    hidden = stranger.post(page_url(case, "delivery"), {"method": "pickup"})
+
+    assert [href for href, _ in summary_links(response.content.decode())] == ["#delivery-method"]
+    assert hidden.status_code == 404
+    assert not Delivery.objects.exists()

@@ -16,4 +16,5 @@ urlpatterns: list[URLPattern] = [
     path("my-cases/<int:case_id>/check/", views.check, name="check"),
     path("my-cases/<int:case_id>/submitted/", views.submitted, name="submitted"),
     path("my-cases/<int:case_id>/resubmit/", views.resubmit, name="resubmit"),
+    path("my-cases/<int:case_id>/delivery/", views.choose_delivery, name="delivery"),
 ]

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from yiwang.cases import access, clock, services
+from yiwang.cases import access, clock, delivery, services
 from yiwang.cases.errors import ErrorCode
 from yiwang.cases.forms_applicant import (
     SELF,
@@ -37,7 +37,14 @@ from yiwang.cases.forms_applicant import (
     questions,
     read_answers,
 )
-from yiwang.cases.models import Case, CaseStatus
+from yiwang.cases.models import (
+    Case,
+    CaseStatus,
+    Decision,
+    Delivery,
+    DeliveryMethod,
+    DeliveryStatus,
+)
 from yiwang.catalog import services as catalog
 from yiwang.identity.services import enterprise
 from yiwang.kernel.errors import DomainError
@@ -120,9 +127,14 @@ class SummaryRow:
     href: str
 
 
+#: The fields of the delivery choice, as ``delivery.choose_delivery`` names them.
+DELIVERY_FIELDS = ("method", "recipient", "phone", "address")
+
+
 def _summary(case: Case, errors: list[dict[str, Any]], here: str = "") -> list[SummaryRow]:
     """The error summary of a page: each error linked to the field it names, on this page
-    (``here``: ``form`` or ``materials``) or on the page where it can be put right."""
+    (``here``: ``form``, ``materials`` or ``case``) or on the page where it can be put
+    right."""
     rows = []
     for error in errors:
         pointer = error["field"]
@@ -132,6 +144,8 @@ def _summary(case: Case, errors: list[dict[str, Any]], here: str = "") -> list[S
         elif pointer.startswith("materials."):
             anchor = f"file-{pointer[len('materials.') :]}"
             page = "materials"
+        elif pointer in DELIVERY_FIELDS:
+            anchor, page = f"delivery-{pointer}", "case"
         else:
             anchor, page = "", ""
         if page and page == here:
@@ -672,11 +686,56 @@ def _document_url(case: Case, which: str) -> str:
     return f"/api/v1/cases/{case.pk}/documents/{which}"
 
 
+def _delivery_context(
+    case: Case, errors: list[dict[str, Any]], posted: dict[str, str] | None
+) -> dict[str, Any]:
+    """The result's delivery: as chosen, and the choice while it can still be made (the
+    case runs, or is approved, and nothing has left yet)."""
+    record: Delivery | None = Delivery.objects.filter(case=case).first()
+    approved = case.status == CaseStatus.COMPLETED and case.decision == Decision.APPROVE
+    may_choose = (case.status in delivery.RUNNING or approved) and (
+        record is None or record.status == DeliveryStatus.PENDING
+    )
+    if posted is not None:
+        values = posted
+    elif record is not None:
+        values = {"method": record.method, **delivery.personal_fields(record, full=True)}
+    else:
+        values = {"method": "", "recipient": "", "phone": "", "address": ""}
+    return {
+        "delivery": record,
+        "delivery_personal": (
+            delivery.personal_fields(record, full=True) if record is not None else {}
+        ),
+        "delivery_open": may_choose,
+        "delivery_methods": DeliveryMethod.choices,
+        "delivery_values": values,
+        "delivery_errors": {
+            name: [e["message"] for e in errors if e["field"] == name] for name in DELIVERY_FIELDS
+        },
+        "delivery_inputs": [
+            {
+                "name": name,
+                "label": label,
+                "autocomplete": autocomplete,
+                "value": values.get(name, ""),
+                "errors": [e["message"] for e in errors if e["field"] == name],
+            }
+            for name, label, autocomplete in (
+                ("recipient", _("收件人"), "name"),
+                ("phone", _("收件人手机号码"), "tel"),
+                ("address", _("收件地址"), "street-address"),
+            )
+        ],
+    }
+
+
 def _case_page(
     request: HttpRequest,
     case: Case,
     errors: list[dict[str, Any]] | None = None,
     status: int = 200,
+    posted: dict[str, str] | None = None,
 ) -> HttpResponse:
     user: Any = request.user
     editable = _editable(user, case)
@@ -714,7 +773,8 @@ def _case_page(
         "children": list(case.children.select_related("department").order_by("id")),
         "parent": case.parent,
         "parent_url": _bundle_url(case.parent) or (_case_url(case.parent) if case.parent else ""),
-        "summary": _summary(case, errors or []),
+        "summary": _summary(case, errors or [], here="case"),
+        **_delivery_context(case, errors or [], posted),
     }
     return render(request, "cases/applicant/case.html", context, status=status)
 
@@ -748,3 +808,24 @@ def resubmit(request: HttpRequest, case_id: int) -> HttpResponse:
         return _case_page(request, case, _errors_of(exc), status=exc.status)
     messages.success(request, _("已重新提交,等待窗口受理。"))
     return redirect(_case_url(case))
+
+
+@signed_in
+@require_POST
+def choose_delivery(request: HttpRequest, case_id: int) -> HttpResponse:
+    """How the result reaches the applicant: picked up at the window or mailed."""
+    case = _applicant_case(request, case_id)
+    posted = {name: str(request.POST.get(name, "")) for name in DELIVERY_FIELDS}
+    try:
+        delivery.choose_delivery(actor=request.user, case=case, **posted)
+    except DomainError as exc:
+        _refused_as_404(exc)
+        case.refresh_from_db()
+        if exc.status == 409:
+            messages.error(request, str(exc.message))
+            return redirect(_case_url(case, anchor="delivery"))
+        if exc.code == KernelCode.PERMISSION_DENIED:
+            raise Http404(str(exc.message)) from exc
+        return _case_page(request, case, _errors_of(exc), status=exc.status, posted=posted)
+    messages.success(request, _("已保存结果送达方式。"))
+    return redirect(_case_url(case, anchor="delivery"))

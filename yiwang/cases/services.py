@@ -400,7 +400,16 @@ def accept(*, actor: Any, case: Case) -> Case:
             _("已受理,承诺办结日期 %(due)s。") % {"due": case.promised_due or _("(无承诺时限)")},
         )
     events.emit("cases.accepted", {"case_no": case.case_no})
+    _parent_follows(case, actor)
     return case
+
+
+def _parent_follows(case: Case, actor: Any) -> None:
+    """A life event's parent case follows its children (see bundles.py)."""
+    if case.parent_id is not None:
+        from yiwang.cases import bundles
+
+        bundles.child_changed(case, actor=actor)
 
 
 def _complete_acceptance_step(case: Case, actor: Any) -> None:
@@ -439,6 +448,7 @@ def refuse(*, actor: Any, case: Case, reason: str) -> Case:
     case.save(update_fields=["status", "ended_at", "end_reason", "workflow_state", "updated_at"])
     _event(case, actor, "refused", note=case.end_reason)
     notify.notify(case, "refused", _("不予受理。理由:%(reason)s") % {"reason": case.end_reason})
+    _parent_follows(case, actor)
     return case
 
 
@@ -477,6 +487,7 @@ def request_supplement(*, actor: Any, case: Case, items: list[dict[str, str]]) -
         "supplement_requested",
         _("需要补正材料(共 %(n)d 项),请登录查看并一次补齐。") % {"n": len(clean)},
     )
+    _parent_follows(case, actor)
     return case
 
 
@@ -498,4 +509,5 @@ def resubmit(*, actor: Any, case: Case) -> Case:
     case.status = CaseStatus.SUBMITTED
     case.save(update_fields=["status", "updated_at"])
     _event(case, actor, "resubmitted")
+    _parent_follows(case, actor)
     return case

@@ -174,6 +174,7 @@ def test_the_whole_journey_from_draft_to_accepted(published: Any, citizen: Any, 
         "supplement_requested",
         "resubmitted",
         "accepted",
+        "acceptance_notice_issued",
     ]
     # The applicant sees the same.
     assert applicant.get(f"{API}/{case['id']}").json()["promised_due"] == body["promised_due"]

@@ -76,11 +76,26 @@ def test_clerk_applies_for_a_citizen_at_the_hall(published: Any, clerk: Any, cit
     assert event.actor == clerk and event.details["channel"] == "hall"
 
 
-def test_outsider_cannot_apply_for_someone_at_another_departments_window(
+def test_a_clerk_of_another_region_takes_the_application_for_its_department(
     published: Any, outsider: Any, citizen: Any
 ) -> None:
+    """跨域通办: 宜昌's window takes an application for 武昌区's service on its behalf."""
+    case = services.start(actor=outsider, implementation_code=published.code, applicant=citizen)
+
+    assert case.channel == "hall"
+    assert case.department.code == "420106-SCJG"
+    assert case.intake_department is not None and case.intake_department.code == "4205-SCJG"
+    assert case.events.get().details["received_by"] == "4205-SCJG"
+
+
+def test_someone_without_a_window_cannot_apply_for_someone_else(
+    published: Any, citizen: Any
+) -> None:
+    from tests.factories import AccountFactory
+
+    other = AccountFactory(username="other", is_staff=False)
     exc = refusal(
-        services.start, actor=outsider, implementation_code=published.code, applicant=citizen
+        services.start, actor=other, implementation_code=published.code, applicant=citizen
     )
     assert exc.status == 403
     assert not Case.objects.exists()

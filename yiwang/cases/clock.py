@@ -120,11 +120,13 @@ def time_used_and_left(case: Case, today: dt.date | None = None) -> tuple[int, i
     used = max(0, elapsed - suspended)
     if case.promised_due is None:
         return used, None
-    # Left: working days from today to the promised due date (which suspensions pushed
-    # forward), negative once it has passed.
-    if today <= case.promised_due:
-        return used, working.working_days_between(today, case.promised_due)
-    return used, -working.working_days_between(case.promised_due, today)
+    # Left: working days from today (or from the start of an ongoing suspension: the clock
+    # stands still) to the promised due date, which finished suspensions pushed forward;
+    # negative once it has passed.
+    since = timezone.localdate(case.suspended_at) if case.suspended_at is not None else today
+    if since <= case.promised_due:
+        return used, working.working_days_between(since, case.promised_due)
+    return used, -working.working_days_between(case.promised_due, since)
 
 
 def deadline_state(

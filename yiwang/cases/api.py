@@ -18,7 +18,7 @@ from ninja import File, HeaderEx, P, QueryEx, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from yiwang.cases import api_bundles, api_results, api_workbench, permissions, services
+from yiwang.cases import access, api_bundles, api_results, api_workbench, permissions, services
 from yiwang.cases.models import Case, CaseStatus
 from yiwang.cases.schemas import CaseFormIn, CaseOut, CaseStartIn, RefuseIn, SupplementIn
 from yiwang.kernel.errors import DomainError
@@ -209,9 +209,7 @@ def intake_queue(
 @router.get("/{int:case_id}", response={200: CaseOut, **ERRORS})
 def get_case(request: HttpRequest, case_id: int) -> Any:
     """A case of the caller's own, or one in their ``cases.view`` scope."""
-    viewable = Case.objects.for_user(request.user, permissions.VIEW).values("pk")
-    case = _shaped(Case.objects.filter(_own(request.user) | Q(pk__in=viewable))).filter(pk=case_id)
-    found: Case | None = case.first()
+    found: Case | None = _shaped(access.cases_for(request.user)).filter(pk=case_id).first()
     if found is None:
         raise _not_found()
     return _out(found)

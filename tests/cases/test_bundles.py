@@ -529,6 +529,44 @@ def test_an_item_submitted_on_its_own_stops_the_application(life_event: Any, cit
     assert parent.status == CaseStatus.DRAFT and parent.case_no is None
 
 
+def test_a_file_put_on_the_parent_directly_still_reaches_every_item(
+    life_event: Any, citizen: Any
+) -> None:
+    parent = started(life_event, citizen)
+    bundles.save_bundle_form(actor=citizen, parent=parent, form_data=dict(FORM))
+    for meaning in UPLOADS:
+        if meaning != PREMISES:
+            attach(citizen, parent, meaning)
+    # the single-case upload (API ``/cases/{id}/materials/{code}``) shares nothing itself
+    services.attach(
+        actor=citizen, case=parent, code=PREMISES, stream=io.BytesIO(PDF), name="场所.pdf"
+    )
+
+    bundles.submit_bundle(actor=citizen, parent=parent, idempotency_key="k")
+
+    file_id = parent.materials.get(code=PREMISES).file_id
+    business, health, _fire = children(parent)
+    assert business.materials.get(code="M03").file_id == file_id
+    assert health.materials.get(code="H03").file_id == file_id
+    assert health.status == CaseStatus.SUBMITTED
+
+
+def test_the_window_cannot_decide_the_parent_itself(submitted: Case, clerk: Any) -> None:
+    """The parent is in the lead department, but only its items are accepted or refused."""
+    for call, kwargs in [
+        (services.accept, {}),
+        (services.refuse, {"reason": "不予受理"}),
+        (services.request_supplement, {"items": [{"field": "form/shop_name", "reason": "缺"}]}),
+    ]:
+        exc = refusal(call, actor=clerk, case=submitted, **kwargs)
+        assert exc.status == 409 and str(exc.code) == "case_status_transition_invalid"
+
+    submitted.refresh_from_db()
+    assert submitted.status == CaseStatus.SUBMITTED and submitted.end_reason == ""
+    assert not submitted.supplements.exists()
+    assert all(c.status == CaseStatus.SUBMITTED for c in children(submitted))
+
+
 def test_the_form_cannot_change_after_submission(submitted: Case, citizen: Any) -> None:
     exc = refusal(
         bundles.save_bundle_form, actor=citizen, parent=submitted, form_data={"shop_name": "新"}

@@ -180,14 +180,7 @@ def attach_bundle(
     material.file = files.store_file(stream, name=name, actor=actor)
     material.status = MaterialStatus.UPLOADED
     material.save(update_fields=["file", "status"])
-    shared = []
-    for child in children_of(parent):
-        codes = [own for own, parent_code in _meanings(child).items() if parent_code == code]
-        if codes:
-            child.materials.filter(code__in=codes).update(
-                file=material.file, status=MaterialStatus.UPLOADED, exempt_by=""
-            )
-            shared.append(child.implementation_code)
+    shared = _share(material, list(children_of(parent)))
     services._event(
         parent,
         actor,
@@ -215,6 +208,20 @@ def _form_errors(
                 seen.add((error["field"], error["code"]))
                 errors.append(error)
     return errors
+
+
+def _share(material: CaseMaterial, children: list[Case]) -> list[str]:
+    """Give an uploaded parent material's file to every child whose requirement has its
+    meaning; the implementation codes of those children."""
+    shared = []
+    for child in children:
+        codes = [own for own, code in _meanings(child).items() if code == material.code]
+        if codes:
+            child.materials.filter(code__in=codes).update(
+                file=material.file, status=MaterialStatus.UPLOADED, exempt_by=""
+            )
+            shared.append(child.implementation_code)
+    return shared
 
 
 def form_errors(parent: Case) -> list[dict[str, Any]]:
@@ -347,6 +354,10 @@ def submit_bundle(*, actor: Any, parent: Case, idempotency_key: str) -> Case:
             )
     except IntegrityError as exc:  # the same key raced in from another request
         raise DomainError(ErrorCode.CONFLICT, _("该申请正在提交,请稍后查看。"), status=409) from exc
+    # Every file the parent holds goes to the children that need it (uploads share it at
+    # once; this also covers a file put on the parent some other way).
+    for material in parent.materials.filter(status=MaterialStatus.UPLOADED):
+        _share(material, children)
     numbers = []
     for child in children:
         child.form_data = _part(parent, merged.field_keys.get(child.implementation_code, {}))

@@ -436,6 +436,7 @@ def refuse(*, actor: Any, case: Case, reason: str) -> Case:
     _require_staff(actor, permissions.INTAKE, case)
     if case.status not in (CaseStatus.SUBMITTED, CaseStatus.SUPPLEMENT):
         raise _transition(case, _("不予受理"))
+    version_of(case)  # a life event's parent is decided through its children
     if not reason.strip():
         raise _field_errors(
             ErrorCode.REASON_REQUIRED,
@@ -459,6 +460,7 @@ def request_supplement(*, actor: Any, case: Case, items: list[dict[str, str]]) -
     _require_staff(actor, permissions.INTAKE, case)
     if case.status != CaseStatus.SUBMITTED:
         raise _transition(case, _("要求补正"))
+    version_of(case)  # a life event's parent is decided through its children
     given = [
         {"field": str(i.get("field", "")).strip(), "reason": str(i.get("reason", "")).strip()}
         for i in items

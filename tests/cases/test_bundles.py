@@ -663,7 +663,7 @@ def test_a_refused_item_shows_on_the_parent_at_once(submitted: Case, clerks: Any
 
 
 def test_a_supplement_request_on_an_item_puts_the_parent_with_the_applicant(
-    submitted: Case, clerks: Any
+    submitted: Case, clerks: Any, citizen: Any
 ) -> None:
     health = children(submitted)[1]
 
@@ -675,6 +675,13 @@ def test_a_supplement_request_on_an_item_puts_the_parent_with_the_applicant(
 
     submitted.refresh_from_db()
     assert submitted.status == CaseStatus.SUPPLEMENT
+    assert submitted.events.filter(kind="bundle_supplement").count() == 1
+    services.save_form(actor=citizen, case=health, form_data={**health.form_data, "area": 130})
+    services.resubmit(actor=citizen, case=health)
+    submitted.refresh_from_db()
+    assert submitted.status == CaseStatus.SUBMITTED
+    assert submitted.events.filter(kind="bundle_resubmitted").count() == 1
+    assert submitted.events.filter(kind="bundle_submitted").count() == 1
 
 
 def test_following_the_children_twice_changes_nothing(submitted: Case, clerks: Any) -> None:

@@ -485,7 +485,10 @@ def _follow(parent: Case, actor: Any) -> Case:
         return parent
     parent.save(update_fields=[*fields, "updated_at"])
     if parent.status != previous:
-        services._event(parent, actor, f"bundle_{parent.status}", status_before=previous)
+        # bundle_accepted, bundle_supplement, bundle_resubmitted (back from a supplement),
+        # bundle_completed, bundle_refused, bundle_withdrawn
+        kind = "resubmitted" if parent.status == CaseStatus.SUBMITTED else parent.status
+        services._event(parent, actor, f"bundle_{kind}", status_before=previous)
         if parent.status == CaseStatus.COMPLETED:
             notify(
                 parent,

@@ -199,7 +199,7 @@ def intake_queue(
     if not can(request.user, permissions.INTAKE):
         raise _denied()
     cases = Case.objects.for_user(request.user, permissions.INTAKE).filter(
-        status=CaseStatus.SUBMITTED
+        status=CaseStatus.SUBMITTED, version__isnull=False
     )
     if case_no.strip():
         cases = cases.filter(case_no=case_no.strip())

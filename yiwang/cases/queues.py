@@ -107,7 +107,8 @@ def available(actor: Any) -> list[str]:
 def intake(actor: Any) -> QuerySet[Case]:
     """Submitted cases waiting for 受理 at the caller's halls, oldest first."""
     where = access.department_q(actor, permissions.INTAKE, "department", "intake_department")
-    cases = Case.objects.filter(where, status=CaseStatus.SUBMITTED)
+    # A life event's parent is accepted through its children, each in its own queue.
+    cases = Case.objects.filter(where, status=CaseStatus.SUBMITTED, version__isnull=False)
     return _shaped(cases).order_by("submitted_at", "id")
 
 

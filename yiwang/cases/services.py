@@ -14,6 +14,7 @@ from typing import IO, Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from yiwang.cases import documents, notify, permissions, workflow
 from yiwang.cases.errors import ErrorCode
@@ -227,8 +228,40 @@ def attach(*, actor: Any, case: Case, code: str, stream: IO[bytes], name: str) -
     return material
 
 
+_TYPE_NAMES = {
+    "string": _lazy("文字"),
+    "integer": _lazy("整数"),
+    "number": _lazy("数字"),
+    "boolean": _lazy("是或否"),
+    "array": _lazy("多项选择"),
+    "object": _lazy("一组内容"),
+}
+
+
+def _form_message(error: Any, title: str) -> str:
+    """A person's message for one JSON Schema failure, in the interface language."""
+    kind, value = error.validator, error.validator_value
+    messages = {
+        "required": _("请填写“%(title)s”。"),
+        "type": _("“%(title)s”应为%(type)s。"),
+        "minLength": _("“%(title)s”至少 %(n)s 个字。"),
+        "maxLength": _("“%(title)s”最多 %(n)s 个字。"),
+        "minimum": _("“%(title)s”不能小于 %(n)s。"),
+        "maximum": _("“%(title)s”不能大于 %(n)s。"),
+        "enum": _("“%(title)s”请从给出的选项中选择。"),
+        "pattern": _("“%(title)s”的格式不正确。"),
+        "format": _("“%(title)s”的格式不正确。"),
+        "minItems": _("“%(title)s”至少选择 %(n)s 项。"),
+        "maxItems": _("“%(title)s”最多选择 %(n)s 项。"),
+    }
+    message = messages.get(kind, _("“%(title)s”填写不正确。"))
+    kind_name = _TYPE_NAMES.get(str(value), str(value)) if kind == "type" else ""
+    return message % {"title": title, "n": value, "type": kind_name}
+
+
 def validate_form(schema: dict[str, Any], data: dict[str, Any]) -> list[dict[str, Any]]:
-    """The form's errors against the version's JSON Schema, each at its JSON pointer."""
+    """The form's errors against the version's JSON Schema, each at its JSON pointer, with a
+    message a person understands (the same in the pages and the API)."""
     from jsonschema import Draft202012Validator
 
     if not schema:
@@ -244,7 +277,7 @@ def validate_form(schema: dict[str, Any], data: dict[str, Any]) -> list[dict[str
             {
                 "field": f"form/{path}" if path else "form",
                 "code": f"form_{error.validator}",
-                "message": _("“%(title)s”:%(msg)s") % {"title": title, "msg": error.message},
+                "message": _form_message(error, str(title)),
             }
         )
     return errors

@@ -95,9 +95,7 @@ def test_guide_pdf_download_name_is_utf8_with_an_ascii_fallback(
     assert int(response["Content-Length"]) == len(response.content)
 
 
-@pytest.mark.skipif(
-    not pdf.TTF_PATH.is_file(), reason="fonts-wqy-microhei is not installed here"
-)
+@pytest.mark.skipif(not pdf.TTF_PATH.is_file(), reason="fonts-wqy-microhei is not installed here")
 def test_guide_pdf_embeds_wenquanyi_when_installed(client: Any, published: Any) -> None:
     reader, _text = read_pdf(client.get(reverse("catalog:guide-pdf", args=[published.code])))
 

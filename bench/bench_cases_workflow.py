@@ -36,6 +36,7 @@ tenth as many cases (a smoke run; the figures are rough).
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import os
 import statistics
@@ -343,9 +344,11 @@ def run_size(place: World, steps: int, applicant: Any, plain_task: Any, plain_ev
     )
     check(steps, case_ids, plain_task, plain_ids)
     by_position = [1000 * statistics.mean(samples[p]) for p in sorted(samples)]
+    state = Case.objects.filter(pk=case_ids[-1]).values_list("workflow_state", flat=True).get()
     harness.log(
-        f"bench: cases_workflow_{steps}: {total} cases, {total * timed_steps} steps; mean ms by "
-        "step: " + ", ".join(f"{ms:.1f}" for ms in by_position)
+        f"bench: cases_workflow_{steps}: {total} cases, {total * timed_steps} steps; a finished "
+        f"case's workflow state {len(json.dumps(state)) / 1024:.0f} KB; mean ms by step: "
+        + ", ".join(f"{ms:.1f}" for ms in by_position)
     )
     return Size(
         steps=steps,

@@ -339,3 +339,51 @@ def test_a_draft_keeps_a_valid_custom_process(implementation: Any, catalog_edito
     version.refresh_from_db()
     assert version.process_bpmn == PARALLEL
     assert "消防审查" in [s.name for s in process.steps_of(version.process_bpmn)]
+
+
+# --- conditions, scripts and other departments' lanes ----------------------------------------
+
+CONDITIONAL_BODY = (
+    '    <bpmn:startEvent id="start" name="申请" />\n'
+    '    <bpmn:userTask id="accept" name="受理" />\n'
+    '    <bpmn:exclusiveGateway id="gw" default="f_end" />\n'
+    '    <bpmn:endEvent id="end" name="办结" />\n'
+    '    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="accept" />\n'
+    '    <bpmn:sequenceFlow id="f2" sourceRef="accept" targetRef="gw" />\n'
+    '    <bpmn:sequenceFlow id="f_end" sourceRef="gw" targetRef="end" />\n'
+    '    <bpmn:sequenceFlow id="f_big" sourceRef="gw" targetRef="end">\n'
+    "      <bpmn:conditionExpression>{condition}</bpmn:conditionExpression>\n"
+    "    </bpmn:sequenceFlow>\n"
+)
+CONDITIONAL_LANES = lane("lane_clerk", "window_clerk", "start", "accept", "gw", "end")
+
+
+def test_a_plain_condition_is_accepted() -> None:
+    source = document(CONDITIONAL_BODY.format(condition="area &gt; 1000"), lanes=CONDITIONAL_LANES)
+    assert [s.id for s in process.validate(source)][:2] == ["start", "accept"]
+
+
+def test_a_condition_that_reaches_python_internals_is_refused_at_its_flow() -> None:
+    condition = "().__class__.__bases__"
+    source = document(CONDITIONAL_BODY.format(condition=condition), lanes=CONDITIONAL_LANES)
+
+    errors = refusal(source)
+
+    assert [(e["code"], e["element"]) for e in errors] == [("bpmn_condition_invalid", "f_big")]
+    assert errors[0]["line"] == line_of(source, "<bpmn:conditionExpression>")
+
+
+def test_a_script_task_is_refused() -> None:
+    body = SIMPLE_BODY.replace(
+        '<bpmn:userTask id="accept" name="受理" />', '<bpmn:scriptTask id="accept" name="受理" />'
+    )
+    errors = refusal(document(body, lanes=SIMPLE_LANES))
+    assert "bpmn_script_not_allowed" in [e["code"] for e in errors]
+
+
+def test_a_lane_of_an_unknown_department_is_refused(db: None) -> None:
+    lanes = lane("lane_clerk", "window_clerk", "start", "end") + lane(
+        "lane_fire", "approver@9999-NOPE", "accept"
+    )
+    errors = refusal(document(SIMPLE_BODY, lanes=lanes))
+    assert [(e["code"], e["element"]) for e in errors] == [("bpmn_unknown_department", "lane_fire")]

@@ -11,12 +11,15 @@
   steps in that other department's queue (并联审批: a parallel gateway with one lane per
   department).
 * Exclusive gateways read the form data (top-level field names) and the data a step adds
-  (``inspection_passed``). Expressions run in a sandbox: no builtins beyond a few pure ones,
-  no dunder access, and script tasks are refused — a catalogue editor writes BPMN, not code.
+  (``inspection_passed``). Expressions must pass the whitelist of
+  ``yiwang/kernel/expressions.py`` (checked when the catalogue saves the process and again
+  before each evaluation) and run with no builtins beyond a few pure ones; script tasks are
+  refused — a catalogue editor writes BPMN, not code.
 """
 
 from __future__ import annotations
 
+import builtins
 import functools
 import json
 import logging
@@ -35,12 +38,12 @@ from SpiffWorkflow.util.task import TaskState
 from yiwang.cases.errors import ErrorCode
 from yiwang.cases.models import Case, CaseTask, TaskStatus
 from yiwang.catalog import services as catalog
+from yiwang.kernel import expressions
 from yiwang.kernel.errors import DomainError
 from yiwang.kernel.models import Department
 
 _SAFE_BUILTINS: dict[str, Any] = {
-    name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
-    for name in ("abs", "all", "any", "bool", "float", "int", "len", "max", "min", "round", "str")
+    name: getattr(builtins, name) for name in expressions.SAFE_FUNCTIONS
 } | {"True": True, "False": False, "None": None}
 
 
@@ -49,8 +52,7 @@ class SandboxEnvironment(TaskDataEnvironment):  # type: ignore[misc]
     internals; refuses scripts."""
 
     def evaluate(self, expression: str, context: Any, external_context: Any = None) -> Any:
-        if "__" in expression or "import" in expression or "lambda" in expression:
-            raise ValueError(f"expression not allowed: {expression}")
+        expressions.check(expression)  # the whitelist of yiwang/kernel/expressions.py
         names = dict(external_context or {})
         names.update(context)
         return eval(expression, {"__builtins__": _SAFE_BUILTINS}, names)  # noqa: S307

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from yiwang.catalog.errors import ErrorCode, FieldErrors, field_error
+from yiwang.kernel import expressions
 from yiwang.kernel.models import Department, Role
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -175,6 +176,7 @@ def validate(source: str) -> list[Step]:
                 )
             )
     errors += _check_flows(process)
+    errors += _check_conditions(process)
     if errors:
         raise FieldErrors(ErrorCode.BPMN_INVALID, errors)
     parser = BpmnParser()
@@ -191,6 +193,41 @@ def validate(source: str) -> list[Step]:
     except Exception as exc:  # SpiffWorkflow raises plain exceptions on some malformed input
         raise _error(_("流程无法解析:%(msg)s") % {"msg": str(exc)[:300]}) from exc
     return _steps(process, lane_of)
+
+
+def _check_conditions(process: Any) -> list[dict[str, Any]]:
+    """Gateway conditions must pass the kernel's whitelist (the case engine evaluates them);
+    script tasks would run code and are refused."""
+    errors: list[dict[str, Any]] = []
+    for flow in process.iterfind(".//bpmn:sequenceFlow", _NS):
+        condition = flow.find("bpmn:conditionExpression", _NS)
+        if condition is None or not (condition.text or "").strip():
+            continue
+        try:
+            expressions.check(condition.text)
+        except ValueError as exc:
+            errors.append(
+                field_error(
+                    FIELD,
+                    "bpmn_condition_invalid",
+                    _("连线 %(flow)s 的条件“%(text)s”不可用:%(why)s")
+                    % {"flow": flow.get("id", ""), "text": condition.text.strip(), "why": exc},
+                    element=flow.get("id", ""),
+                    line=condition.sourceline,
+                )
+            )
+    for task in process.iterfind(".//bpmn:scriptTask", _NS):
+        errors.append(
+            field_error(
+                FIELD,
+                "bpmn_script_not_allowed",
+                _("办理流程不能包含脚本任务“%(name)s”。")
+                % {"name": task.get("name") or task.get("id")},
+                element=task.get("id", ""),
+                line=task.sourceline,
+            )
+        )
+    return errors
 
 
 def _line_of(root: Any, element_id: str) -> int | str:

@@ -18,10 +18,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.cases import permissions
+from yiwang.cases import notify, permissions
 from yiwang.cases.errors import ErrorCode
 from yiwang.cases.models import Case, CaseStatus, CaseSuspension, DeadlineState
-from yiwang.cases.services import _denied, _event, _field_errors, _locked, _transition
+from yiwang.cases.services import (
+    _denied,
+    _event,
+    _field_errors,
+    _locked,
+    _parent_follows,
+    _transition,
+)
 from yiwang.kernel import calendar, events
 from yiwang.kernel.permissions import can
 
@@ -54,6 +61,8 @@ def suspend(*, actor: Any, case: Case, reason: str) -> Case:
     case.suspended_at = now
     case.save(update_fields=["suspended_at", "updated_at"])
     _event(case, actor, "suspended", note=reason)
+    notify.notify(case, "suspended", _("暂停计时(特别程序):%(reason)s") % {"reason": reason})
+    _parent_follows(case, actor)
     return case
 
 
@@ -100,6 +109,12 @@ def resume(*, actor: Any, case: Case) -> Case:
         promised_due=str(case.promised_due or ""),
         statutory_due=str(case.statutory_due or ""),
     )
+    notify.notify(
+        case,
+        "resumed",
+        _("恢复计时,承诺办结日期顺延至 %(due)s。") % {"due": case.promised_due or "-"},
+    )
+    _parent_follows(case, actor)
     return case
 
 

@@ -4,15 +4,17 @@ that inserts one row of the same size.
 Ours: ``POST /api/v1/cases/{id}/submit`` with an ``Idempotency-Key``, on drafts made before
 timing (form filled, application form uploaded): the form is validated against the version's
 JSON Schema, the materials checked (the ID card recorded as met by the e-licence), the case
-number drawn, the workflow started, the timeline event, audit row and outbox event written,
-and the case answered as the API shapes it.
+number drawn, the workflow started (its first step opened), the timeline event, audit row,
+site message and outbox event written (the SMS and the event's delivery after commit), and
+the case answered as the API shapes it.
 
-Baseline: ``POST /api/v1/bench/submissions`` (bench/cases_urls.py, only on this benchmark's
-server): the draft's row as JSON, inserted as one row in its own transaction and answered
-back, behind the same middleware, session sign-in and CSRF check.
+Baseline: ``POST /api/v1/bench/submissions`` (bench/cases_urls.py and cases_baseline.py, only
+on this benchmark's server): the draft's row as JSON, inserted as one row in its own
+transaction and answered back, behind the same middleware, session sign-in and CSRF check.
 
 Both run on the real server (``yiwang serve``, uvicorn) on the benchmark's test database,
-driven by ``CLIENTS`` signed-in citizens at once, each its own keep-alive client. Issue 5's
+driven by ``BENCH_CLIENTS`` (8) signed-in citizens at once, each its own keep-alive client
+(bench/cases_load.py). Issue 5's
 target: throughput ratio >= 0.35 on PostgreSQL, p99 reported. Prints the harness's line and a
 latency line:
 
@@ -30,10 +32,10 @@ from typing import Any
 
 import harness  # first: it sets up Django
 import httpx
+from cases_baseline import Submission
 from cases_data import citizens as make_citizens
 from cases_data import csrf_token, draft, drafts_for, publish, session_cookie, world
 from cases_load import bench_settings, compare_concurrent, report_latency
-from cases_urls import Submission
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import Count
@@ -109,7 +111,7 @@ def main() -> None:
                         f"cases_submit baseline: {response.status_code} {response.text}"
                     )
 
-            _result, ours, baseline = compare_concurrent(
+            result, ours, baseline = compare_concurrent(
                 "cases_submit",
                 submit,
                 insert,
@@ -121,7 +123,7 @@ def main() -> None:
             report_latency("cases_submit", ours, baseline, clients=CLIENTS)
             harness.log(
                 f"bench: cases_submit: target ratio >= {TARGET} "
-                + ("met" if _result.ratio >= TARGET else "NOT met")
+                + ("met" if result.ratio >= TARGET else "NOT met")
                 + f" ({harness.vendor()})"
             )
             # The same key again answers the same case, unchanged (a client's retry).

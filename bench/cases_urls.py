@@ -9,8 +9,8 @@ Only ``bench/cases_settings.py`` names this module; the platform's URLs never in
 import json
 from typing import Any
 
-from django.apps.registry import Apps
-from django.db import models, transaction
+from cases_baseline import Submission
+from django.db import transaction
 from django.http import HttpRequest
 from django.urls import path
 from ninja import HeaderEx, NinjaAPI, P
@@ -18,33 +18,6 @@ from ninja.security import django_auth
 
 from yiwang.api import JSONRenderer
 from yiwang.urls import urlpatterns as platform_urlpatterns
-
-TABLE = "bench_case_submission"
-
-
-class Submission(models.Model):
-    """One submitted application as a single row: the applicant, the idempotency key (unique
-    per applicant, as on ``Case``) and the case's row as JSON. In its own app registry: never
-    installed; the benchmark creates its table in the throwaway database."""
-
-    applicant_id = models.BigIntegerField()
-    idempotency_key = models.CharField(max_length=80)
-    body = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        app_label = "bench"
-        db_table = TABLE
-        apps = Apps()
-        constraints = [
-            models.UniqueConstraint(
-                fields=["applicant_id", "idempotency_key"], name="bench_submission_once"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.applicant_id} {self.idempotency_key}"
-
 
 bench_api = NinjaAPI(
     title="Yiwang bench",

@@ -18,8 +18,9 @@ driven by ``BENCH_CLIENTS`` (8) signed-in citizens at once, each its own keep-al
 target: throughput ratio >= 0.35 on PostgreSQL, p99 reported. Prints the harness's line and a
 latency line:
 
-    cases_submit: ratio 0.45 (ours 40.1/s, baseline 89.3/s)
-    cases_submit latency: p99 ratio 2.10 (ours p50 190 ms, p95 260 ms, p99 300 ms; ...)
+    cases_submit: ratio 0.23 (ours 10.7/s, baseline 46.5/s)
+    cases_submit latency: p99 ratio 6.23 (ours p50 622.0 ms, p95 1454.0 ms, p99 1935.7 ms;
+    baseline p50 159.6 ms, p95 264.2 ms, p99 310.9 ms), 8 clients
 """
 
 from __future__ import annotations

@@ -9,13 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
+from tests.browser.cases_helpers import a_pdf, apply_signing_in, checked, go_on_unfilled, upload
 from tests.browser.conftest import screenshot
-from tests.browser.test_journey import assert_fits, assert_page_ok
-from tests.cases.support import FORM, PDF
-from tests.factories import PASSWORD
+from tests.browser.test_catalog_staff import signed_in_page
+from tests.cases.support import FORM
 from yiwang.cases import services
 from yiwang.cases.models import Case, CaseStatus, MaterialStatus
 
@@ -25,35 +24,8 @@ M01 = "个体工商户登记(备案)申请书"
 M03 = "经营场所使用证明"
 
 
-def upload_button(page: Any, material: str) -> Any:
-    """The upload button of one material (its name ends with the material's, for screen
-    readers; the button's flex layout puts a space before the hidden part)."""
-    return page.get_by_role("button", name=re.compile(rf"^上传\s*：{re.escape(material)}$"))
-
-
 def fix_link(region: Any, what: str) -> Any:
     return region.get_by_role("link", name=re.compile(rf"^去修改\s*：{re.escape(what)}$"))
-
-
-def a_pdf(tmp_path: Path, name: str) -> Path:
-    path = tmp_path / name
-    path.write_bytes(PDF)
-    return path
-
-
-def signed_in_page(open_page: Any, live_server: Any, account: Any, **options: Any) -> Any:
-    client = Client()
-    client.force_login(account)
-    page = open_page(**options)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    return page
-
-
-def checked(page: Any, width: int = 320) -> None:
-    assert_page_ok(page)
-    assert_fits(page, width)
 
 
 def test_citizen_applies_online_from_the_guide(
@@ -62,12 +34,7 @@ def test_citizen_applies_online_from_the_guide(
     page = open_page(width=320, height=640)
 
     # Given the guide, the citizen chooses to apply online and is asked to sign in first
-    page.goto(f"/guide/{published.code}/")
-    page.get_by_role("link", name="在线申请").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("登录")
-    page.get_by_label("用户名或手机号码").fill("citizen")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
+    apply_signing_in(page, f"/guide/{published.code}/")
 
     # Then the start page of the service, and a draft once they start
     expect(page.get_by_role("heading", level=1)).to_have_text("个体工商户设立登记")
@@ -78,12 +45,7 @@ def test_citizen_applies_online_from_the_guide(
     expect(page.get_by_role("heading", level=1)).to_have_text("填写申请表")
     expect(page.get_by_text("第 1 步，共 3 步")).to_be_visible()
     checked(page)
-    page.get_by_role("button", name="保存并继续").click()
-    expect(page).to_have_title(re.compile("^错误："))
-    summary = page.get_by_role("alert")
-    expect(summary).to_be_focused()
-    expect(summary.get_by_role("link")).to_have_count(2)
-    checked(page)
+    summary = go_on_unfilled(page, 2)
     screenshot(page, "cases-form-errors-320")
     summary.get_by_role("link", name=re.compile("申请人姓名")).click()
     expect(page.get_by_label("申请人姓名")).to_be_focused()
@@ -97,9 +59,7 @@ def test_citizen_applies_online_from_the_guide(
     expect(page.get_by_role("heading", level=1)).to_have_text("上传申请材料")
     expect(page.get_by_text("无需上传(将通过电子证照/共享数据获取)")).to_be_visible()
     checked(page)
-    page.get_by_label(f"选择文件：{M01}").set_input_files(a_pdf(tmp_path, "申请书.pdf"))
-    upload_button(page, M01).click()
-    expect(page.get_by_role("status")).to_contain_text(f"已上传“{M01}”")
+    upload(page, M01, a_pdf(tmp_path, "申请书.pdf"))
     expect(page.locator("#material-M01")).to_contain_text("申请书.pdf")
     checked(page)
     screenshot(page, "cases-materials-320")
@@ -179,8 +139,7 @@ def test_citizen_supplements_and_resubmits(
     # ...add the missing material...
     fix_link(page.get_by_role("region", name="需要您补正"), M03).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("上传申请材料")
-    page.get_by_label(f"选择文件：{M03}").set_input_files(a_pdf(tmp_path, "场所.pdf"))
-    upload_button(page, M03).click()
+    upload(page, M03, a_pdf(tmp_path, "场所.pdf"))
     expect(page.locator("#material-M03")).to_contain_text("场所.pdf")
     checked(page)
     page.get_by_role("link", name="返回办件页面").first.click()

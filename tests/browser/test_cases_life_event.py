@@ -11,13 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
+from tests.browser.cases_helpers import a_pdf, apply_signing_in, checked, go_on_unfilled, upload
 from tests.browser.conftest import screenshot
-from tests.browser.test_journey import assert_fits, assert_page_ok
-from tests.cases.support import PDF
-from tests.factories import PASSWORD
+from tests.browser.test_catalog_staff import signed_in_page
 from yiwang.cases import bundles
 from yiwang.cases.models import Case, CaseStatus
 
@@ -33,35 +31,13 @@ FORM = {
 }
 
 
-def a_pdf(tmp_path: Path, name: str) -> Path:
-    path = tmp_path / name
-    path.write_bytes(PDF)
-    return path
-
-
-def checked(page: Any, width: int = 320) -> None:
-    assert_page_ok(page)
-    assert_fits(page, width)
-
-
-def upload(page: Any, material: str, path: Path) -> None:
-    page.get_by_label(f"选择文件：{material}").set_input_files(path)
-    page.get_by_role("button", name=re.compile(rf"^上传\s*：{re.escape(material)}$")).click()
-    expect(page.get_by_role("status")).to_contain_text(f"已上传“{material}”")
-
-
 def test_citizen_applies_for_a_life_event_once_for_every_item(
     open_page: Any, restaurant: Any, citizen: Any, tmp_path: Path
 ) -> None:
     page = open_page(width=320, height=640)
 
     # Given the life event's guide, the citizen applies online and signs in first
-    page.goto("/life-events/restaurant/")
-    page.get_by_role("link", name="在线申请").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("登录")
-    page.get_by_label("用户名或手机号码").fill("citizen")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
+    apply_signing_in(page, "/life-events/restaurant/")
 
     # Then the start page names the items the one application covers
     expect(page.get_by_role("heading", level=1)).to_have_text("开办餐饮店")
@@ -77,12 +53,7 @@ def test_citizen_applies_for_a_life_event_once_for_every_item(
     expect(page.get_by_text("第 1 步，共 3 步")).to_be_visible()
     expect(page.get_by_label("申请人姓名")).to_have_count(1)  # asked by both, asked once
     checked(page)
-    page.get_by_role("button", name="保存并继续").click()
-    expect(page).to_have_title(re.compile("^错误："))
-    summary = page.get_by_role("alert")
-    expect(summary).to_be_focused()
-    expect(summary.get_by_role("link")).to_have_count(3)
-    checked(page)
+    summary = go_on_unfilled(page, 3)
     screenshot(page, "bundle-form-errors-320")
     summary.get_by_role("link", name=re.compile("经营项目")).click()
     expect(page.get_by_label("经营项目")).to_be_focused()
@@ -138,16 +109,6 @@ def test_citizen_applies_for_a_life_event_once_for_every_item(
     expect(page.get_by_role("heading", level=1)).to_have_text("开办餐饮店")
     expect(page.get_by_text("待受理").first).to_be_visible()
     checked(page)
-
-
-def signed_in_page(open_page: Any, live_server: Any, account: Any, **options: Any) -> Any:
-    client = Client()
-    client.force_login(account)
-    page = open_page(**options)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    return page
 
 
 @pytest.mark.parametrize("elder", [False, True], ids=["standard", "elder"])

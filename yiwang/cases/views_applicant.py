@@ -8,35 +8,23 @@ page works without JavaScript."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import filesizeformat
-from django.urls import NoReverseMatch, reverse, reverse_lazy
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from yiwang.cases import access, clock, delivery, services
+from yiwang.cases import access, clock, delivery, pages, services
 from yiwang.cases.errors import ErrorCode
-from yiwang.cases.forms_applicant import (
-    SELF,
-    Question,
-    StartForm,
-    UploadForm,
-    questions,
-    read_answers,
-)
+from yiwang.cases.forms_applicant import SELF, Question, UploadForm, questions, read_answers
 from yiwang.cases.models import (
     Case,
     CaseStatus,
@@ -45,17 +33,17 @@ from yiwang.cases.models import (
     DeliveryMethod,
     DeliveryStatus,
 )
+from yiwang.cases.pages import MaterialRow, SummaryRow, signed_in
 from yiwang.catalog import services as catalog
 from yiwang.identity.services import enterprise
 from yiwang.kernel.errors import DomainError
 from yiwang.kernel.errors import ErrorCode as KernelCode
 
+#: views_hall.py imports these under their former names (new code: from pages).
+_errors_of, _start_once, _upload_hint = pages.errors_of, pages.start_once, pages.upload_hint
+
 PAGE_SIZE = 20
 EDITABLE = (CaseStatus.DRAFT, CaseStatus.SUPPLEMENT)
-#: How long a start token remembers the draft it made (a double click makes one draft).
-START_TOKEN_SECONDS = 600
-
-signed_in = login_required(login_url=reverse_lazy("identity:login"))
 
 View = Callable[..., HttpResponse]
 
@@ -101,61 +89,38 @@ def _bundle_url(case: Case | None) -> str:
         return ""
 
 
-def _case_url(case: Case, name: str = "case", anchor: str = "") -> str:
-    url = reverse(f"cases_applicant:{name}", args=[case.pk])
+def _case_url(
+    case: Case, name: str = "case", anchor: str = "", namespace: str = "cases_applicant"
+) -> str:
+    url = reverse(f"{namespace}:{name}", args=[case.pk])
     return f"{url}#{anchor}" if anchor else url
-
-
-def _errors_of(exc: DomainError) -> list[dict[str, Any]]:
-    """A refusal's errors, each ``{"field", "message"}`` (one when the refusal names none)."""
-    listed = exc.details.get("errors")
-    if isinstance(listed, list) and listed:
-        return [
-            {"field": str(e.get("field", "")), "message": str(e.get("message", ""))} for e in listed
-        ]
-    return [{"field": str(exc.details.get("field", "")), "message": str(exc.message)}]
-
-
-def _refused_as_404(exc: DomainError) -> None:
-    if exc.status == 404:
-        raise Http404(str(exc.message)) from exc
-
-
-@dataclass(frozen=True)
-class SummaryRow:
-    message: str
-    href: str
 
 
 #: The fields of the delivery choice, as ``delivery.choose_delivery`` names them.
 DELIVERY_FIELDS = ("method", "recipient", "phone", "address")
 
 
-def _summary(case: Case, errors: list[dict[str, Any]], here: str = "") -> list[SummaryRow]:
+def _target(pointer: str) -> tuple[str, str]:
+    """Where the field an error names is put right: on the form, the materials or the case
+    page (the delivery choice)."""
+    if pointer in DELIVERY_FIELDS:
+        return "case", f"delivery-{pointer}"
+    return pages.form_or_material(pointer, lambda code: f"file-{code}")
+
+
+def _summary(
+    case: Case, errors: list[dict[str, Any]], here: str = "", namespace: str = "cases_applicant"
+) -> list[SummaryRow]:
     """The error summary of a page: each error linked to the field it names, on this page
     (``here``: ``form``, ``materials`` or ``case``) or on the page where it can be put
-    right."""
-    rows = []
-    for error in errors:
-        pointer = error["field"]
-        if pointer.startswith("form/"):
-            anchor = f"field-{pointer[len('form/') :].split('/', 1)[0]}"
-            page = "form"
-        elif pointer.startswith("materials."):
-            anchor = f"file-{pointer[len('materials.') :]}"
-            page = "materials"
-        elif pointer in DELIVERY_FIELDS:
-            anchor, page = f"delivery-{pointer}", "case"
-        else:
-            anchor, page = "", ""
-        if page and page == here:
-            href = f"#{anchor}"
-        elif page and case.version is not None:
-            href = _case_url(case, page, anchor)
-        else:
-            href = "#main"
-        rows.append(SummaryRow(error["message"], href))
-    return rows
+    right (among the pages of ``namespace``: the window's application pages have their own,
+    views_hall.py). A life event's parent has no such pages: its errors link to the main
+    content."""
+
+    def page_url(page: str, anchor: str) -> str:
+        return _case_url(case, page, anchor, namespace) if case.version is not None else ""
+
+    return pages.error_summary(errors, here, _target, page_url)
 
 
 def _form_questions(
@@ -174,28 +139,6 @@ def _form_questions(
     )
 
 
-@dataclass
-class MaterialRow:
-    code: str
-    name: str
-    required: bool
-    status: str
-    status_label: str
-    form: str
-    copies: int
-    note: str
-    exempt_note: str  # '' when the applicant must upload it
-    file_name: str
-    file_size: int
-    errors: list[str]
-
-
-def _exempt_note(requirement: Any) -> str:
-    if requirement is None or not requirement.exempt_possible:
-        return ""
-    return _("无需上传(将通过电子证照/共享数据获取)")
-
-
 def _material_rows(case: Case, errors: list[dict[str, Any]] | None = None) -> list[MaterialRow]:
     version: Any = case.version
     requirements = {m.code: m for m in version.materials.all()} if version else {}
@@ -206,66 +149,24 @@ def _material_rows(case: Case, errors: list[dict[str, Any]] | None = None) -> li
         rows.append(
             MaterialRow(
                 code=material.code,
+                key=material.code,
                 name=material.name,
                 required=material.required,
+                copies=requirement.copies if requirement else 1,
                 status=material.status,
                 status_label=str(material.get_status_display()),
-                form=str(requirement.get_form_display()) if requirement else "",
-                copies=requirement.copies if requirement else 1,
-                note=requirement.note if requirement else "",
-                exempt_note=_exempt_note(requirement),
+                exempt_note=pages.exempt_note(bool(requirement and requirement.exempt_possible)),
                 file_name=stored.name if stored else "",
                 file_size=stored.size if stored else 0,
-                errors=[
-                    e["message"] for e in errors or [] if e["field"] == f"materials.{material.code}"
-                ],
+                errors=pages.material_errors(errors, material.code),
+                form=str(requirement.get_form_display()) if requirement else "",
+                note=requirement.note if requirement else "",
             )
         )
     return rows
 
 
-def _entities(user: Any, item_code: str) -> list[dict[str, Any]]:
-    """The entities the caller may apply for in this service."""
-    return [
-        dict(e)
-        for e in enterprise.entities_for(user)
-        if enterprise.ALL_SERVICES in e["scope"] or item_code in e["scope"]
-    ]
-
-
-def _entity_names(user: Any) -> dict[str, str]:
-    return {e["credit_code"]: e["name"] for e in enterprise.entities_for(user)}
-
-
-def _steps(current: int) -> dict[str, int]:
-    return {"step": current, "steps": 3}
-
-
 # --- start ---------------------------------------------------------------------------------
-
-
-def _start_once(request: HttpRequest, token: str, start: Callable[[], Case]) -> int:
-    """Start at most one draft per start token: a second post of the same page (a double
-    click) waits briefly for the first and goes to its draft."""
-    if not token:
-        return start().pk
-    key = f"cases:start:{request.user.pk}:{token[:64]}"
-    if cache.add(key, 0, START_TOKEN_SECONDS):
-        try:
-            case = start()
-        except BaseException:
-            cache.delete(key)
-            raise
-        cache.set(key, case.pk, START_TOKEN_SECONDS)
-        return case.pk
-    for _attempt in range(30):
-        found = cache.get(key)
-        if found:
-            return int(found)
-        if found is None:  # the first attempt failed: this one tries on its own
-            return _start_once(request, token, start)
-        time.sleep(0.1)
-    raise DomainError(ErrorCode.CONFLICT, _("申请正在创建,请到“我的办件”中查看。"), status=409)
 
 
 @signed_in
@@ -277,35 +178,22 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
         version: Any = catalog.published_version(code)
     except DomainError as exc:
         raise Http404(str(exc.message)) from exc
-    entities = _entities(user, version.item_code)
+    entities = pages.entities(user, {version.item_code})
     acting = enterprise.current_acting_for(request)
     initial_choice = SELF
     if acting and any(e["credit_code"] == acting["credit_code"] for e in entities):
         initial_choice = acting["credit_code"]
-    form = StartForm(
-        request.POST or None,
-        entities=entities,
-        initial={"applicant": initial_choice, "token": uuid.uuid4().hex},
+    form = pages.start_form(request, entities, initial_choice)
+    started = pages.start_posted(
+        request,
+        form,
+        lambda credit_code: services.start(
+            actor=user, implementation_code=code, entity_credit_code=credit_code
+        ),
+        "cases_applicant:form",
     )
-    if request.method == "POST" and form.is_valid():
-        choice = form.cleaned_data["applicant"]
-        credit_code = "" if choice == SELF else choice
-        try:
-            case_id = _start_once(
-                request,
-                form.cleaned_data["token"],
-                lambda: services.start(
-                    actor=user, implementation_code=code, entity_credit_code=credit_code
-                ),
-            )
-        except DomainError as exc:
-            _refused_as_404(exc)
-            if exc.code == ErrorCode.CONFLICT:
-                messages.info(request, str(exc.message))
-                return redirect("cases_applicant:my-cases")
-            form.add_error("applicant", str(exc.message))
-        else:
-            return redirect("cases_applicant:form", case_id)
+    if started is not None:
+        return started
     drafts = (
         Case.objects.filter(access.own_q(user), implementation_code=code, status=CaseStatus.DRAFT)
         .order_by("-updated_at")
@@ -350,7 +238,7 @@ def form(request: HttpRequest, case_id: int) -> HttpResponse:
         try:
             case = services.save_form(actor=user, case=case, form_data=data)
         except DomainError as exc:
-            _refused_as_404(exc)
+            pages.refused_as_404(exc)
             messages.error(request, str(exc.message))
             return redirect(_case_url(case))
         if request.POST.get("action") == "save":
@@ -367,29 +255,12 @@ def form(request: HttpRequest, case_id: int) -> HttpResponse:
         "questions": _form_questions(case, errors, raw),
         "summary": _summary(case, errors, here="form"),
         "supplementing": case.status == CaseStatus.SUPPLEMENT,
-        **_steps(1),
+        **pages.steps(1),
     }
     return render(request, "cases/applicant/form.html", context)
 
 
 # --- materials -----------------------------------------------------------------------------
-
-
-#: How the upload hint names the kernel's allowed file types.
-TYPE_NAMES = {
-    "application/pdf": "PDF",
-    "image/jpeg": "JPG",
-    "image/png": "PNG",
-    "application/ofd": "OFD",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word(.docx)",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel(.xlsx)",
-}
-
-
-def _upload_hint() -> str:
-    types = "、".join(TYPE_NAMES.get(t, t) for t in settings.YIWANG_UPLOAD_TYPES)
-    size = filesizeformat(settings.YIWANG_UPLOAD_MAX_BYTES)
-    return _("可上传 %(types)s 文件,每个文件不超过 %(size)s。") % {"types": types, "size": size}
 
 
 def _materials_page(
@@ -401,10 +272,10 @@ def _materials_page(
     context = {
         "case": case,
         "materials": _material_rows(case, errors),
-        "upload_hint": _upload_hint(),
+        "upload_hint": pages.upload_hint(),
         "summary": _summary(case, errors or [], here="materials"),
         "supplementing": case.status == CaseStatus.SUPPLEMENT,
-        **_steps(2),
+        **pages.steps(2),
     }
     return render(request, "cases/applicant/materials.html", context, status=status)
 
@@ -438,12 +309,11 @@ def upload(request: HttpRequest, case_id: int, code: str) -> HttpResponse:
             actor=user, case=case, code=code, stream=stored, name=stored.name or "file"
         )
     except DomainError as exc:
-        _refused_as_404(exc)
+        pages.refused_as_404(exc)
         if exc.code == ErrorCode.STATUS_TRANSITION:
             messages.error(request, str(exc.message))
             return redirect(_case_url(case))
-        errors = [{"field": pointer, "message": e["message"]} for e in _errors_of(exc)]
-        return _materials_page(request, case, errors, status=exc.status)
+        return _materials_page(request, case, pages.upload_errors(exc, code), status=exc.status)
     messages.success(request, _("已上传“%(name)s”。") % {"name": material.name})
     return redirect(f"{reverse('cases_applicant:materials', args=[case.pk])}#material-{code}")
 
@@ -462,10 +332,10 @@ def _check_page(
         "case": case,
         "questions": _form_questions(case),
         "materials": _material_rows(case),
-        "entity_name": _entity_names(request.user).get(case.entity_credit_code, ""),
+        "entity_name": pages.entity_names(request.user).get(case.entity_credit_code, ""),
         "idempotency_key": key,
         "summary": _summary(case, errors or []),
-        **_steps(3),
+        **pages.steps(3),
     }
     return render(request, "cases/applicant/check.html", context, status=status)
 
@@ -485,14 +355,14 @@ def check(request: HttpRequest, case_id: int) -> HttpResponse:
     try:
         submitted = services.submit(actor=user, case=case, idempotency_key=key)
     except DomainError as exc:
-        _refused_as_404(exc)
+        pages.refused_as_404(exc)
         if exc.code in (ErrorCode.STATUS_TRANSITION, ErrorCode.CONFLICT):
             messages.info(request, _("该申请已经提交,无需再次提交。"))
             return redirect(_case_url(case))
         if exc.code == ErrorCode.IDEMPOTENCY_MISMATCH or not key.strip():
             key = uuid.uuid4().hex
         case.refresh_from_db()
-        return _check_page(request, case, key, _errors_of(exc), status=exc.status)
+        return _check_page(request, case, key, pages.errors_of(exc), status=exc.status)
     return redirect("cases_applicant:submitted", submitted.pk)
 
 
@@ -540,7 +410,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         .order_by("-created_at", "-id")
     )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    names = _entity_names(user)
+    names = pages.entity_names(user)
     rows = []
     for case in page.object_list:
         bundle = _bundle_url(case)
@@ -756,7 +626,7 @@ def _case_page(
         "case": case,
         "editable": editable,
         "owner": _owns(user, case),
-        "entity_name": _entity_names(user).get(case.entity_credit_code, ""),
+        "entity_name": pages.entity_names(user).get(case.entity_credit_code, ""),
         "supplement_items": (
             _supplement_items(case, list(open_supplement.items)) if open_supplement else []
         ),
@@ -798,14 +668,14 @@ def resubmit(request: HttpRequest, case_id: int) -> HttpResponse:
     try:
         services.resubmit(actor=user, case=case)
     except DomainError as exc:
-        _refused_as_404(exc)
+        pages.refused_as_404(exc)
         case.refresh_from_db()
         if exc.code == ErrorCode.STATUS_TRANSITION and case.status != CaseStatus.SUPPLEMENT:
             messages.info(request, _("该办件已重新提交,无需再次提交。"))
             return redirect(_case_url(case))
         if exc.code == KernelCode.PERMISSION_DENIED:
             raise Http404(str(exc.message)) from exc
-        return _case_page(request, case, _errors_of(exc), status=exc.status)
+        return _case_page(request, case, pages.errors_of(exc), status=exc.status)
     messages.success(request, _("已重新提交,等待窗口受理。"))
     return redirect(_case_url(case))
 
@@ -819,13 +689,13 @@ def choose_delivery(request: HttpRequest, case_id: int) -> HttpResponse:
     try:
         delivery.choose_delivery(actor=request.user, case=case, **posted)
     except DomainError as exc:
-        _refused_as_404(exc)
+        pages.refused_as_404(exc)
         case.refresh_from_db()
         if exc.status == 409:
             messages.error(request, str(exc.message))
             return redirect(_case_url(case, anchor="delivery"))
         if exc.code == KernelCode.PERMISSION_DENIED:
             raise Http404(str(exc.message)) from exc
-        return _case_page(request, case, _errors_of(exc), status=exc.status, posted=posted)
+        return _case_page(request, case, pages.errors_of(exc), status=exc.status, posted=posted)
     messages.success(request, _("已保存结果送达方式。"))
     return redirect(_case_url(case, anchor="delivery"))

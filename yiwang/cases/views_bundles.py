@@ -10,30 +10,23 @@ look and behave alike. Every page works without JavaScript."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from yiwang.cases import access, bundles
+from yiwang.cases import access, bundles, pages
 from yiwang.cases.errors import ErrorCode
-from yiwang.cases.forms_applicant import SELF, Question, StartForm, UploadForm, questions
+from yiwang.cases.forms_applicant import SELF, Question, UploadForm, questions
 from yiwang.cases.forms_applicant import read_answers as read_form
 from yiwang.cases.models import Case, CaseStatus
-from yiwang.cases.views_applicant import _start_once, _upload_hint
+from yiwang.cases.pages import MaterialRow, SummaryRow, signed_in
 from yiwang.catalog import services as catalog
-from yiwang.identity.services import enterprise
 from yiwang.kernel.errors import DomainError
-
-signed_in = login_required(login_url=reverse_lazy("identity:login"))
-STEPS = 3
-
 
 # --- helpers --------------------------------------------------------------------------------
 
@@ -66,111 +59,59 @@ def _url(parent: Case, name: str = "bundle", anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _errors_of(exc: DomainError) -> list[dict[str, str]]:
-    listed = exc.details.get("errors")
-    if isinstance(listed, list) and listed:
-        return [
-            {"field": str(e.get("field", "")), "message": str(e.get("message", ""))} for e in listed
-        ]
-    return [{"field": "", "message": str(exc.message)}]
-
-
-def _refused_as_404(exc: DomainError) -> None:
-    if exc.status == 404:
-        raise Http404(str(exc.message)) from exc
-
-
-@dataclass(frozen=True)
-class SummaryRow:
-    message: str
-    href: str
-
-
-def _anchors(parent: Case) -> dict[str, str]:
-    """Material code → the id of its file input (codes hold characters ids should not)."""
+def _keys(parent: Case) -> dict[str, str]:
+    """Material code → the key of its element ids, ``file-<key>`` and ``material-<key>``
+    (codes hold characters ids should not)."""
     codes = parent.materials.order_by("id").values_list("code", flat=True)
-    return {code: f"file-{n}" for n, code in enumerate(codes, start=1)}
+    return {code: str(n) for n, code in enumerate(codes, start=1)}
 
 
-def _summary(parent: Case, errors: list[dict[str, str]], here: str = "") -> list[SummaryRow]:
+def _summary(parent: Case, errors: list[dict[str, Any]], here: str = "") -> list[SummaryRow]:
     """The error summary: each error linked to its field, on this page or the page where it
     can be put right."""
-    anchors = _anchors(parent)
-    rows = []
-    for error in errors:
-        pointer = error["field"]
-        if pointer.startswith("form/"):
-            page, anchor = "form", f"field-{pointer[len('form/') :].split('/', 1)[0]}"
-        elif pointer.startswith("materials."):
-            page, anchor = "materials", anchors.get(pointer[len("materials.") :], "")
-        else:
-            page, anchor = "", ""
-        if page and page == here:
-            href = f"#{anchor}"
-        elif page:
-            href = _url(parent, page, anchor)
-        else:
-            href = "#main"
-        rows.append(SummaryRow(error["message"], href))
-    return rows
+    keys = _keys(parent)
+
+    def target(pointer: str) -> tuple[str, str]:
+        return pages.form_or_material(
+            pointer, lambda code: f"file-{keys[code]}" if code in keys else ""
+        )
+
+    return pages.error_summary(
+        errors, here, target, lambda page, anchor: _url(parent, page, anchor)
+    )
 
 
 def _questions(
     parent: Case,
-    errors: list[dict[str, str]] | None = None,
+    errors: list[dict[str, Any]] | None = None,
     raw: dict[str, str] | None = None,
 ) -> list[Question]:
     merged = bundles.merged_of(parent)
     return questions(merged.form.schema, merged.form.ui, parent.form_data, errors or [], raw=raw)
 
 
-@dataclass
-class MaterialRow:
-    code: str
-    anchor: str
-    name: str
-    required: bool
-    copies: int
-    status: str
-    exempt: bool
-    file_name: str
-    needed_by: list[str]
-    errors: list[str]
-
-
-def _material_rows(parent: Case, errors: list[dict[str, str]] | None = None) -> list[MaterialRow]:
-    anchors = _anchors(parent)
+def _material_rows(parent: Case, errors: list[dict[str, Any]] | None = None) -> list[MaterialRow]:
+    keys = _keys(parent)
     return [
         MaterialRow(
             code=m["code"],
-            anchor=anchors.get(m["code"], ""),
+            key=keys.get(m["code"], ""),
             name=m["name"],
             required=m["required"],
             copies=m["copies"],
             status=m["status"],
-            exempt=m["exempt_possible"],
+            status_label=m["status_label"],
+            exempt_note=pages.exempt_note(m["exempt_possible"]),
             file_name=m["file_name"],
+            file_size=None,
+            errors=pages.material_errors(errors, m["code"]),
             needed_by=m["needed_by"],
-            errors=[e["message"] for e in errors or [] if e["field"] == f"materials.{m['code']}"],
         )
         for m in bundles.summary(parent)["materials"]
     ]
 
 
-def _steps(current: int) -> dict[str, int]:
-    return {"step": current, "steps": STEPS}
-
-
 # --- start ----------------------------------------------------------------------------------
-
-
-def _entities(user: Any, item_codes: set[str]) -> list[dict[str, Any]]:
-    """The entities the caller may apply for in every item of the life event."""
-    return [
-        dict(e)
-        for e in enterprise.entities_for(user)
-        if enterprise.ALL_SERVICES in e["scope"] or item_codes <= set(e["scope"])
-    ]
 
 
 @signed_in
@@ -183,31 +124,18 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
     except DomainError as exc:
         raise Http404(str(exc.message)) from exc
     item_codes = {i.current.item_code for i in event.implementations if i.current is not None}
-    entities = _entities(user, item_codes)
-    form = StartForm(
-        request.POST or None,
-        entities=entities,
-        initial={"applicant": SELF, "token": uuid.uuid4().hex},
+    entities = pages.entities(user, item_codes)
+    form = pages.start_form(request, entities, SELF)
+    started = pages.start_posted(
+        request,
+        form,
+        lambda credit_code: bundles.start_bundle(
+            actor=user, life_event_code=code, entity_credit_code=credit_code
+        ),
+        "cases_bundles:form",
     )
-    if request.method == "POST" and form.is_valid():
-        choice = form.cleaned_data["applicant"]
-        credit_code = "" if choice == SELF else choice
-        try:
-            parent_id = _start_once(
-                request,
-                form.cleaned_data["token"],
-                lambda: bundles.start_bundle(
-                    actor=user, life_event_code=code, entity_credit_code=credit_code
-                ),
-            )
-        except DomainError as exc:
-            _refused_as_404(exc)
-            if exc.code == ErrorCode.CONFLICT:
-                messages.info(request, str(exc.message))
-                return redirect("cases_applicant:my-cases")
-            form.add_error("applicant", str(exc.message))
-        else:
-            return redirect("cases_bundles:form", parent_id)
+    if started is not None:
+        return started
     drafts = (
         Case.objects.filter(
             access.own_q(user),
@@ -247,7 +175,7 @@ def form(request: HttpRequest, bundle_id: int) -> HttpResponse:
     parent = _bundle(request, bundle_id)
     if not _editable(user, parent):
         return redirect(_url(parent))
-    errors: list[dict[str, str]] = []
+    errors: list[dict[str, Any]] = []
     raw: dict[str, str] = {}
     if request.method == "POST":
         merged = bundles.merged_of(parent)
@@ -255,7 +183,7 @@ def form(request: HttpRequest, bundle_id: int) -> HttpResponse:
         try:
             parent = bundles.save_bundle_form(actor=user, parent=parent, form_data=data)
         except DomainError as exc:
-            _refused_as_404(exc)
+            pages.refused_as_404(exc)
             messages.error(request, str(exc.message))
             return redirect(_url(parent))
         if request.POST.get("action") == "save":
@@ -270,7 +198,7 @@ def form(request: HttpRequest, bundle_id: int) -> HttpResponse:
         "parent": parent,
         "questions": _questions(parent, errors, raw),
         "summary": _summary(parent, errors, here="form"),
-        **_steps(1),
+        **pages.steps(1),
     }
     return render(request, "cases/bundles/form.html", context)
 
@@ -281,15 +209,15 @@ def form(request: HttpRequest, bundle_id: int) -> HttpResponse:
 def _materials_page(
     request: HttpRequest,
     parent: Case,
-    errors: list[dict[str, str]] | None = None,
+    errors: list[dict[str, Any]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     context = {
         "parent": parent,
         "materials": _material_rows(parent, errors),
-        "upload_hint": _upload_hint(),
+        "upload_hint": pages.upload_hint(),
         "summary": _summary(parent, errors or [], here="materials"),
-        **_steps(2),
+        **pages.steps(2),
     }
     return render(request, "cases/bundles/materials.html", context, status=status)
 
@@ -324,15 +252,14 @@ def upload(request: HttpRequest, bundle_id: int, code: str) -> HttpResponse:
             actor=user, parent=parent, meaning=code, stream=stored, name=stored.name or "file"
         )
     except DomainError as exc:
-        _refused_as_404(exc)
+        pages.refused_as_404(exc)
         if exc.code == ErrorCode.STATUS_TRANSITION:
             messages.error(request, str(exc.message))
             return redirect(_url(parent))
-        errors = [{"field": pointer, "message": e["message"]} for e in _errors_of(exc)]
-        return _materials_page(request, parent, errors, status=exc.status)
+        return _materials_page(request, parent, pages.upload_errors(exc, code), status=exc.status)
     messages.success(request, _("已上传“%(name)s”。") % {"name": material.name})
-    anchor = _anchors(parent).get(material.code, "")
-    return redirect(_url(parent, "materials", anchor.replace("file-", "material-")))
+    key = _keys(parent).get(material.code, "")
+    return redirect(_url(parent, "materials", f"material-{key}" if key else ""))
 
 
 # --- check and submit -----------------------------------------------------------------------
@@ -342,10 +269,10 @@ def _check_page(
     request: HttpRequest,
     parent: Case,
     key: str,
-    errors: list[dict[str, str]] | None = None,
+    errors: list[dict[str, Any]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    names = {e["credit_code"]: e["name"] for e in enterprise.entities_for(request.user)}
+    names = pages.entity_names(request.user)
     context = {
         "parent": parent,
         "questions": _questions(parent),
@@ -354,7 +281,7 @@ def _check_page(
         "entity_name": names.get(parent.entity_credit_code, ""),
         "idempotency_key": key,
         "summary": _summary(parent, errors or []),
-        **_steps(3),
+        **pages.steps(3),
     }
     return render(request, "cases/bundles/check.html", context, status=status)
 
@@ -374,7 +301,7 @@ def check(request: HttpRequest, bundle_id: int) -> HttpResponse:
     try:
         submitted = bundles.submit_bundle(actor=user, parent=parent, idempotency_key=key)
     except DomainError as exc:
-        _refused_as_404(exc)
+        pages.refused_as_404(exc)
         if exc.code in (ErrorCode.STATUS_TRANSITION, ErrorCode.CONFLICT) and (
             parent.status != CaseStatus.DRAFT or exc.code == ErrorCode.CONFLICT
         ):
@@ -383,7 +310,7 @@ def check(request: HttpRequest, bundle_id: int) -> HttpResponse:
         if exc.code == ErrorCode.IDEMPOTENCY_MISMATCH or not key.strip():
             key = uuid.uuid4().hex
         parent.refresh_from_db()
-        return _check_page(request, parent, key, _errors_of(exc), status=exc.status)
+        return _check_page(request, parent, key, pages.errors_of(exc), status=exc.status)
     return redirect("cases_bundles:submitted", submitted.pk)
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from lxml import etree
 
+from yiwang.cases.forms_applicant import field_names
 from yiwang.cases.models import Case, CaseStatus, CaseTask, TaskOutcome
 from yiwang.catalog import services as catalog
 from yiwang.kernel.errors import DomainError
@@ -178,8 +179,11 @@ class SupplementForm(WorkbenchForm):
         self.summary_fallback = "action-supplement"
         self.rows: list[SupplementRow] = []
         schema = (case.version.form_schema if case.version else None) or {}
+        ui = (case.version.form_ui if case.version else None) or {}
         properties = schema.get("properties") or {}
-        for n, (name, spec) in enumerate(properties.items()):
+        # The form's own order (jsonb keeps no key order; the UI hints do).
+        for n, name in enumerate(field_names(schema, ui)):
+            spec = properties[name]
             title = str(spec.get("title", name)) if isinstance(spec, dict) else str(name)
             key = f"form_{n}"
             self.fields[key] = forms.CharField(

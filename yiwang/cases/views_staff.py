@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yiwang.cases import access, clock, handling, permissions, queues, services
+from yiwang.cases.forms_applicant import field_names
 from yiwang.cases.forms_staff import (
     CompleteTaskForm,
     QueueFilterForm,
@@ -263,9 +264,7 @@ def _form_rows(case: Case, in_clear: bool) -> list[dict[str, Any]]:
     version = case.version
     schema = (version.form_schema if version else None) or {}
     properties = schema.get("properties") or {}
-    ui_order = ((version.form_ui if version else None) or {}).get("order") or []
-    order = [n for n in ui_order if n in properties]
-    order += [n for n in properties if n not in order]
+    order = field_names(schema, (version.form_ui if version else None) or {})
     data = case.form_data or {}
     order += [n for n in data if n not in order]
     rows = []

@@ -113,23 +113,27 @@ def spec_for(case: Case) -> Any:
 
 
 def _save(case: Case, workflow: BpmnWorkflow) -> None:
+    """Keep the engine's state as JSON text inside the JSON field: SpiffWorkflow's format
+    depends on the order of its keys, which PostgreSQL's ``jsonb`` does not keep."""
     state = SERIALIZER.to_dict(workflow)
     state.pop("spec", None)  # the version's; put back on load
     state.pop("subprocess_specs", None)
-    state["serializer_version"] = SERIALIZER.VERSION
-    case.workflow_state = json.loads(json.dumps(state, cls=SERIALIZER.json_encoder_cls))
+    case.workflow_state = {
+        "serializer_version": SERIALIZER.VERSION,
+        "state": json.dumps(state, cls=SERIALIZER.json_encoder_cls, ensure_ascii=False),
+    }
 
 
 def load(case: Case) -> BpmnWorkflow:
     """The case's running process, as last saved."""
-    if not case.workflow_state:
+    stored = case.workflow_state or {}
+    if "state" not in stored:
         raise DomainError(ErrorCode.PROCESS_ERROR, _("该办件没有运行中的流程。"), status=409)
     spec_dict = _spec(_version_id(case), _source(case))[1]
-    state = dict(case.workflow_state)
-    version = state.pop("serializer_version", SERIALIZER.VERSION)
+    state = json.loads(stored["state"], cls=SERIALIZER.json_decoder_cls)
     state["spec"] = spec_dict
     state["subprocess_specs"] = {}
-    state["serializer_version"] = version
+    state["serializer_version"] = stored.get("serializer_version", SERIALIZER.VERSION)
     workflow: BpmnWorkflow = SERIALIZER.from_dict(state)
     workflow.script_engine = ENGINE
     return workflow
@@ -182,14 +186,10 @@ def lane_target(case: Case, lane: str | None) -> tuple[str, Department]:
     return role.strip(), department
 
 
-@functools.lru_cache(maxsize=1024)
-def _department_id(code: str) -> int | None:
-    return Department.objects.filter(code=code).values_list("pk", flat=True).first()
-
-
 def _department(code: str) -> Department | None:
-    pk = _department_id(code)
-    return Department.objects.get(pk=pk) if pk is not None else None
+    # Not cached: departments are few per process, and a cache would outlive a renamed or
+    # re-created department.
+    return Department.objects.filter(code=code).first()
 
 
 def sync(case: Case, workflow: BpmnWorkflow) -> list[CaseTask]:

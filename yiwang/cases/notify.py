@@ -23,9 +23,10 @@ def _send_sms(mobile: str, body: str) -> None:
         log.exception("case notice SMS failed")
 
 
-def notify(case: Case, kind: str, body: str) -> Notice:
-    """A site message to the applicant of ``case`` and an SMS to their mobile number."""
-    applicant: Any = case.applicant
+def notify(case: Case, kind: str, body: str, *, actor: Any = None) -> Notice:
+    """A site message to the applicant of ``case`` and an SMS to their mobile number.
+    ``actor``: who made the change — when it is the applicant, no need to read them again."""
+    applicant: Any = actor if getattr(actor, "pk", None) == case.applicant_id else case.applicant
     notice = Notice.objects.create(recipient=applicant, case=case, kind=kind, body=body)
     mobile = getattr(applicant, "mobile", "") or ""
     if mobile:

@@ -152,7 +152,7 @@ def start(case: Case) -> BpmnWorkflow:
     workflow.task_tree.data.update(_root_data(case))
     _advance(workflow)
     _save(case, workflow)
-    sync(case, workflow)
+    sync(case, workflow, fresh=True)
     return workflow
 
 
@@ -170,12 +170,12 @@ def ready_tasks(workflow: BpmnWorkflow) -> list[Any]:
     return [t for t in workflow.get_tasks(state=TaskState.READY) if hasattr(t.task_spec, "lane")]
 
 
-def lane_target(case: Case, lane: str | None) -> tuple[str, Department]:
-    """The role and department of a lane: ``approver`` (the case's department) or
+def lane_target(case: Case, lane: str | None) -> tuple[str, int]:
+    """The role and department (id) of a lane: ``approver`` (the case's department) or
     ``approver@420106-XFJY`` (that department)."""
     role, _sep, code = (lane or "").partition("@")
     if not code:
-        return role, case.department
+        return role, case.department_id
     department = _department(code.strip())
     if department is None:
         raise DomainError(
@@ -183,7 +183,7 @@ def lane_target(case: Case, lane: str | None) -> tuple[str, Department]:
             _("流程泳道“%(lane)s”指向不存在的部门。") % {"lane": lane},
             status=422,
         )
-    return role.strip(), department
+    return role.strip(), department.pk
 
 
 def _department(code: str) -> Department | None:
@@ -192,10 +192,11 @@ def _department(code: str) -> Department | None:
     return Department.objects.filter(code=code).first()
 
 
-def sync(case: Case, workflow: BpmnWorkflow) -> list[CaseTask]:
+def sync(case: Case, workflow: BpmnWorkflow, *, fresh: bool = False) -> list[CaseTask]:
     """Open a ``CaseTask`` for every ready user task that has none; cancel open ones the
-    process no longer waits for (after a return or a cancellation). Returns the new ones."""
-    open_rows = {t.task_id: t for t in case.tasks.filter(status=TaskStatus.OPEN)}
+    process no longer waits for (after a return or a cancellation). Returns the new ones.
+    ``fresh``: the process has just started, so the case has no steps yet."""
+    open_rows = {} if fresh else {t.task_id: t for t in case.tasks.filter(status=TaskStatus.OPEN)}
     created = []
     ready_ids = set()
     for task in ready_tasks(workflow):
@@ -203,7 +204,7 @@ def sync(case: Case, workflow: BpmnWorkflow) -> list[CaseTask]:
         ready_ids.add(task_id)
         if task_id in open_rows:
             continue
-        role, department = lane_target(case, task.task_spec.lane)
+        role, department_id = lane_target(case, task.task_spec.lane)
         created.append(
             CaseTask(
                 case=case,
@@ -211,7 +212,7 @@ def sync(case: Case, workflow: BpmnWorkflow) -> list[CaseTask]:
                 step=task.task_spec.name,
                 name=task.task_spec.bpmn_name or task.task_spec.name,
                 role=role,
-                department=department,
+                department_id=department_id,
             )
         )
     if created:

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from tests.cases.support import FORM, PDF
+from tests.cases.support import FORM, PDF, assert_error, pointers, signed_in
 from tests.factories import AccountFactory
 from yiwang.cases.models import Case, CaseStatus
 from yiwang.kernel import calendar
@@ -20,29 +20,9 @@ from yiwang.kernel.models import AuditEntry
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/cases"
-ENVELOPE_KEYS = {"code", "message", "details"}
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def signed_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    body: dict[str, Any] = response.json()
-    assert set(body) == ENVELOPE_KEYS
-    assert body["code"] == code
-    assert body["message"]
-    return body
-
-
-def pointers(body: dict[str, Any]) -> list[str]:
-    return [e["field"] for e in body["details"]["errors"]]
 
 
 def post(client: Client, url: str, data: Any = None, **extra: Any) -> Any:

@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from tests.cases.support import PDF, fields, refusal
+from tests.cases.support import PDF, assert_error, fields, refusal, signed_in
 from tests.catalog.fixtures import make_life_event, publish_item
 from tests.factories import DepartmentFactory, StaffFactory
 from yiwang.cases import bundles, handling, queues, services
@@ -704,20 +704,6 @@ def test_following_the_children_twice_changes_nothing(submitted: Case, clerks: A
 # --- API ------------------------------------------------------------------------------------
 
 API = "/api/v1/cases/bundles"
-ENVELOPE_KEYS = {"code", "message", "details"}
-
-
-def signed_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    body: dict[str, Any] = response.json()
-    assert set(body) == ENVELOPE_KEYS and body["code"] == code and body["message"]
-    return body
 
 
 def api_start(client: Client, code: str = "restaurant", **extra: Any) -> Any:

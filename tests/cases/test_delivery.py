@@ -17,7 +17,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from tests.cases.support import FORM, PDF, fields, refusal
+from tests.cases.support import FORM, PDF, fields, refusal, signed_in
 from tests.factories import AccountFactory, StaffFactory
 from yiwang.cases import delivery, handling, services
 from yiwang.cases.models import (
@@ -115,12 +115,6 @@ def snapshot(case: Case) -> tuple[Any, ...]:
         Notice.objects.filter(case=case).count(),
         AuditEntry.objects.count(),
     )
-
-
-def signed_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # --- the applicant's choice -----------------------------------------------------------------

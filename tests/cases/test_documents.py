@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 from pypdf import PdfReader
 
-from tests.cases.support import FORM, PDF
+from tests.cases.support import FORM, PDF, signed_in
 from tests.factories import AccountFactory, StaffFactory
 from yiwang.cases import documents, handling, services
 from yiwang.cases.models import Case, CaseStatus, Decision, TaskStatus
@@ -95,12 +95,6 @@ def chinese(day: dt.date | None) -> str:
 def local_day(moment: dt.datetime | None) -> dt.date:
     assert moment is not None
     return timezone.localdate(moment)
-
-
-def signed_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # --- the acceptance notice ------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from tests.cases.support import FORM, PDF
+from tests.cases.support import FORM, PDF, signed_in
 from tests.catalog.fixtures import publish_item
 from tests.factories import AccountFactory
 from yiwang.cases import services
@@ -61,12 +61,6 @@ RICH_UI = {
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def signed_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def page_url(case: Case, name: str = "") -> str:

@@ -7,7 +7,6 @@ caller's right (403) and the case's state (409)."""
 
 # No ``from __future__ import annotations``: django-ninja reads the Annotated query and
 # header parameters at runtime.
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -24,7 +23,7 @@ from yiwang.cases.schemas import CaseFormIn, CaseOut, CaseStartIn, RefuseIn, Sup
 from yiwang.kernel.errors import DomainError
 from yiwang.kernel.errors import ErrorCode as KernelCode
 from yiwang.kernel.permissions import can
-from yiwang.kernel.schemas import ERRORS
+from yiwang.kernel.schemas import ERRORS, BuiltRows
 from yiwang.kernel.validators import validate_credit_code
 
 router = Router(tags=["cases"])
@@ -100,21 +99,6 @@ def _fresh(case: Case) -> dict[str, Any]:
     return _out(_shaped(Case.objects.filter(pk=case.pk)).get())
 
 
-class _Built:
-    """A query set seen through ``_out``: ``LimitOffsetPagination`` slices and counts it in
-    the database, and only the page's rows are built."""
-
-    def __init__(self, queryset: QuerySet[Any], build: Callable[[Any], dict[str, Any]]) -> None:
-        self.queryset = queryset
-        self.build = build
-
-    def __len__(self) -> int:
-        return self.queryset.count()
-
-    def __getitem__(self, page: slice) -> list[dict[str, Any]]:
-        return [self.build(row) for row in _shaped(self.queryset)[page]]
-
-
 def _own(user: Any) -> Q:
     """The caller's own cases: as the applicant, or started by them at the window."""
     return Q(applicant=user) | Q(created_by=user)
@@ -185,7 +169,9 @@ def start_case(request: HttpRequest, payload: CaseStartIn) -> Any:
 @paginate(LimitOffsetPagination)
 def my_cases(request: HttpRequest) -> Any:
     """The caller's own cases, newest first."""
-    return _Built(Case.objects.filter(_own(request.user)).order_by("-created_at", "-id"), _out)
+    return BuiltRows(
+        _shaped(Case.objects.filter(_own(request.user))).order_by("-created_at", "-id"), _out
+    )
 
 
 @router.get("/intake", response={200: list[CaseOut], **ERRORS})
@@ -203,7 +189,7 @@ def intake_queue(
     )
     if case_no.strip():
         cases = cases.filter(case_no=case_no.strip())
-    return _Built(cases.order_by("submitted_at", "id"), _out)
+    return BuiltRows(_shaped(cases).order_by("submitted_at", "id"), _out)
 
 
 @router.get("/{int:case_id}", response={200: CaseOut, **ERRORS})

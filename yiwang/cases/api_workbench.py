@@ -8,7 +8,6 @@ the case's state allows it (409)."""
 
 # No ``from __future__ import annotations``: django-ninja reads the annotations at runtime.
 import datetime as dt
-from collections.abc import Callable
 from typing import Any, Literal
 
 from django.db.models import QuerySet
@@ -23,7 +22,7 @@ from yiwang.cases.models import Case, CaseStatus, CaseTask, DeadlineState, TaskS
 from yiwang.kernel.errors import DomainError
 from yiwang.kernel.errors import ErrorCode as KernelCode
 from yiwang.kernel.models import Department, Role
-from yiwang.kernel.schemas import ERRORS
+from yiwang.kernel.schemas import ERRORS, BuiltRows
 
 router = Router(tags=["cases: workbench"])
 
@@ -206,21 +205,6 @@ def _work(request: HttpRequest, case: Case) -> dict[str, Any]:
     }
 
 
-class _Rows:
-    """A query set seen through a row builder: ``LimitOffsetPagination`` slices and counts it
-    in the database, and only the page's rows are built."""
-
-    def __init__(self, queryset: QuerySet[Any], build: Callable[[Any], dict[str, Any]]) -> None:
-        self.queryset = queryset
-        self.build = build
-
-    def __len__(self) -> int:
-        return self.queryset.count()
-
-    def __getitem__(self, page: slice) -> list[dict[str, Any]]:
-        return [self.build(row) for row in self.queryset[page]]
-
-
 def _department_id(code: str) -> int | None:
     code = code.strip()
     if not code:
@@ -262,8 +246,8 @@ def queue(
     )
     viewer = queues.Viewer.of(user)
     if name == queues.TASKS:
-        return _Rows(rows, lambda task: row_out(task.case, viewer, task))
-    return _Rows(rows, lambda case: row_out(case, viewer))
+        return BuiltRows(rows, lambda task: row_out(task.case, viewer, task))
+    return BuiltRows(rows, lambda case: row_out(case, viewer))
 
 
 @router.get("/search", response={200: list[QueueRowOut], **ERRORS})
@@ -297,7 +281,7 @@ def search(
         department=_department_id(department),
     )
     viewer = queues.Viewer.of(user)
-    return _Rows(cases, lambda case: row_out(case, viewer))
+    return BuiltRows(cases, lambda case: row_out(case, viewer))
 
 
 # --- one case's steps and actions -----------------------------------------------------------

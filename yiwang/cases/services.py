@@ -311,6 +311,18 @@ def _material_errors(case: Case) -> list[dict[str, Any]]:
     return errors
 
 
+def _refuse_incomplete(case: Case) -> None:
+    """Refuse a case whose form or required materials are not complete, naming every
+    missing or wrong item at once (as a submission and a resubmission check it)."""
+    form_errors = validate_form(version_of(case).form_schema, case.form_data)
+    material_errors = _material_errors(case)
+    if form_errors or material_errors:
+        raise _field_errors(
+            ErrorCode.FORM_INVALID if form_errors else ErrorCode.MATERIALS_MISSING,
+            form_errors + material_errors,
+        )
+
+
 def case_number(region_code: str, day: dt.date) -> str:
     """``<6-digit region code><year><7-digit sequence>``, e.g. 42010620260000001: the next
     number of the handling department's region in that year (locked, so never repeated)."""
@@ -345,13 +357,7 @@ def submit(*, actor: Any, case: Case, idempotency_key: str) -> Case:
         )
     if case.status != CaseStatus.DRAFT:
         raise _transition(case, _("提交"))
-    form_errors = validate_form(version_of(case).form_schema, case.form_data)
-    material_errors = _material_errors(case)
-    if form_errors or material_errors:
-        raise _field_errors(
-            ErrorCode.FORM_INVALID if form_errors else ErrorCode.MATERIALS_MISSING,
-            form_errors + material_errors,
-        )
+    _refuse_incomplete(case)
     now = timezone.now()
     case.case_no = case_number(case.region_id, timezone.localdate(now))
     case.status = CaseStatus.SUBMITTED
@@ -533,13 +539,7 @@ def resubmit(*, actor: Any, case: Case) -> Case:
     _require_applicant(actor, case)
     if case.status != CaseStatus.SUPPLEMENT:
         raise _transition(case, _("重新提交"))
-    form_errors = validate_form(version_of(case).form_schema, case.form_data)
-    material_errors = _material_errors(case)
-    if form_errors or material_errors:
-        raise _field_errors(
-            ErrorCode.FORM_INVALID if form_errors else ErrorCode.MATERIALS_MISSING,
-            form_errors + material_errors,
-        )
+    _refuse_incomplete(case)
     case.supplements.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
     case.status = CaseStatus.SUBMITTED
     case.save(update_fields=["status", "updated_at"])

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 
+from django.db.models import QuerySet
 from ninja import Schema
 from pydantic import Field
 
@@ -21,6 +23,21 @@ class ErrorOut(Schema):
 ERRORS: dict[int, type[ErrorOut]] = dict.fromkeys(
     (400, 401, 403, 404, 409, 413, 422, 429), ErrorOut
 )
+
+
+class BuiltRows:
+    """A query set seen through a row builder, for ``LimitOffsetPagination``: the query set
+    is counted and sliced in the database, and only the page's rows are built."""
+
+    def __init__(self, queryset: QuerySet[Any], build: Callable[[Any], dict[str, Any]]) -> None:
+        self.queryset = queryset
+        self.build = build
+
+    def __len__(self) -> int:
+        return self.queryset.count()
+
+    def __getitem__(self, page: slice) -> list[dict[str, Any]]:
+        return [self.build(row) for row in self.queryset[page]]
 
 
 class RegionOut(Schema):

@@ -87,7 +87,13 @@ def version_of(case: Case) -> Any:
 
 
 def _locked(case: Case) -> Case:
-    locked: Case = Case.objects.select_for_update().get(pk=case.pk)
+    """The case row, locked for this transaction, with its version and department (only the
+    case row is locked: ``of=("self",)``)."""
+    locked: Case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("version", "department")
+        .get(pk=case.pk)
+    )
     return locked
 
 
@@ -379,7 +385,7 @@ def submit(*, actor: Any, case: Case, idempotency_key: str) -> Case:
     except IntegrityError as exc:  # the same key raced in from another request
         raise DomainError(ErrorCode.CONFLICT, _("该申请正在提交,请稍后查看。"), status=409) from exc
     _event(case, actor, "submitted")
-    notify.notify(case, "submitted", _("已提交,等待窗口受理。"))
+    notify.notify(case, "submitted", _("已提交,等待窗口受理。"), actor=actor)
     events.emit("cases.submitted", {"case_no": case.case_no, "department": case.department_id})
     _try_auto_approval(case, actor)
     return case

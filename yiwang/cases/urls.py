@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("yiwang.cases.urls_applicant")),
     path("", include("yiwang.cases.urls_staff")),
     path("", include("yiwang.cases.urls_bundles")),
+    path("", include("yiwang.cases.urls_hall")),
 ]

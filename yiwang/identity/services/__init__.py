@@ -17,6 +17,7 @@ from yiwang.identity.services.authentication import (
     send_login_code,
 )
 from yiwang.identity.services.codes import check_code, issue_code
+from yiwang.identity.services.directory import find_verified_account
 from yiwang.identity.services.enterprise import (
     ACTING_FOR_KEY,
     act_as_self,
@@ -73,6 +74,7 @@ __all__ = [
     "end_other_sessions",
     "enrol_totp",
     "entities_for",
+    "find_verified_account",
     "issue_code",
     "record_code_issued",
     "record_consent_denied",

@@ -226,8 +226,9 @@ def submit_case(
 ) -> Any:
     """Submit a draft. ``Idempotency-Key`` is required: the same key again answers the
     submitted case unchanged (safe to retry); a key used for another case is refused."""
+    # The service locks the row and answers 404 for a case that is not the caller's own.
     case = services.submit(
-        actor=request.user, case=_own_case(request, case_id), idempotency_key=idempotency_key
+        actor=request.user, case=Case(pk=case_id), idempotency_key=idempotency_key
     )
     return _fresh(case)
 

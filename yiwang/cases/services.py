@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import IO, Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -88,12 +88,15 @@ def version_of(case: Case) -> Any:
 
 def _locked(case: Case) -> Case:
     """The case row, locked for this transaction, with its version and department (only the
-    case row is locked: ``of=("self",)``)."""
-    locked: Case = (
+    case row is locked: ``of=("self",)``); 404 when there is no such case."""
+    locked: Case | None = (
         Case.objects.select_for_update(of=("self",))
         .select_related("version", "department")
-        .get(pk=case.pk)
+        .filter(pk=case.pk)
+        .first()
     )
+    if locked is None:
+        raise DomainError(KernelCode.NOT_FOUND, _("未找到该资源。"), status=404)
     return locked
 
 
@@ -333,12 +336,19 @@ def case_number(region_code: str, day: dt.date) -> str:
     """``<6-digit region code><year><7-digit sequence>``, e.g. 42010620260000001: the next
     number of the handling department's region in that year (locked, so never repeated)."""
     code = region_code[:6].ljust(6, "0")
-    counter, _created = CaseCounter.objects.select_for_update().get_or_create(
-        region_code=code, year=day.year
-    )
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{code}{day.year}{counter.last:07d}"
+    table = CaseCounter._meta.db_table
+    with connection.cursor() as cursor:
+        # One statement: the row is locked by the update until the transaction ends.
+        cursor.execute(
+            f"UPDATE {table} SET last = last + 1 WHERE region_code = %s AND year = %s "  # noqa: S608
+            "RETURNING last",
+            [code, day.year],
+        )
+        row = cursor.fetchone()
+    if row is None:  # the region's first case of the year
+        CaseCounter.objects.get_or_create(region_code=code, year=day.year)
+        return case_number(region_code, day)
+    return f"{code}{day.year}{int(row[0]):07d}"
 
 
 @transaction.atomic
@@ -356,11 +366,6 @@ def submit(*, actor: Any, case: Case, idempotency_key: str) -> Case:
     _require_applicant(actor, case)
     if case.idempotency_key == key and case.status != CaseStatus.DRAFT:
         return case
-    other = Case.objects.filter(applicant_id=case.applicant_id, idempotency_key=key)
-    if other.exclude(pk=case.pk).exists():
-        raise DomainError(
-            ErrorCode.IDEMPOTENCY_MISMATCH, _("该提交标识已用于另一份申请。"), status=409
-        )
     if case.status != CaseStatus.DRAFT:
         raise _transition(case, _("提交"))
     _refuse_incomplete(case)
@@ -371,19 +376,23 @@ def submit(*, actor: Any, case: Case, idempotency_key: str) -> Case:
     case.idempotency_key = key
     workflow.start(case)
     try:
-        with transaction.atomic():
-            case.save(
-                update_fields=[
-                    "case_no",
-                    "status",
-                    "submitted_at",
-                    "idempotency_key",
-                    "workflow_state",
-                    "updated_at",
-                ]
-            )
-    except IntegrityError as exc:  # the same key raced in from another request
-        raise DomainError(ErrorCode.CONFLICT, _("该申请正在提交,请稍后查看。"), status=409) from exc
+        case.save(
+            update_fields=[
+                "case_no",
+                "status",
+                "submitted_at",
+                "idempotency_key",
+                "workflow_state",
+                "updated_at",
+            ]
+        )
+    except IntegrityError as exc:
+        # The applicant's key is taken by another case (a second submission of the same
+        # draft waits for the row lock above and answers the first's result instead). The
+        # whole transaction rolls back: no number, no step, nothing half-written.
+        raise DomainError(
+            ErrorCode.IDEMPOTENCY_MISMATCH, _("该提交标识已用于另一份申请。"), status=409
+        ) from exc
     _event(case, actor, "submitted")
     notify.notify(case, "submitted", _("已提交,等待窗口受理。"), actor=actor)
     events.emit("cases.submitted", {"case_no": case.case_no, "department": case.department_id})

@@ -496,3 +496,31 @@ def test_the_hand_out_is_hidden_from_outsiders_and_refused_to_readers(
     assert reader.post(f"/staff/cases/{approved.pk}/result/", {"action": "ship"}).status_code == 403
     assert Delivery.objects.get(case=approved).status == DeliveryStatus.PENDING
     assert not AuditEntry.objects.filter(action="cases.result_shipped").exists()
+
+
+def test_every_lookup_by_staff_is_audited_without_the_number(resident: Any, clerk: Any) -> None:
+    from yiwang.identity.services import find_verified_account
+    from yiwang.kernel.models import AuditEntry
+
+    assert find_verified_account(resident.mobile, actor=clerk) == resident
+    assert find_verified_account("13911112222", actor=clerk) is None
+
+    rows = list(AuditEntry.objects.filter(action="identity.account_looked_up").order_by("seq"))
+    assert [(r.details["by"], r.details["found"]) for r in rows] == [
+        ("mobile", True),
+        ("mobile", False),
+    ]
+    assert rows[0].target_id == str(resident.pk)
+    assert all(resident.mobile not in str(r.details) for r in rows)
+
+
+def test_lookups_are_rate_limited(resident: Any, clerk: Any) -> None:
+    from yiwang.identity.services import find_verified_account
+    from yiwang.identity.services.directory import LOOKUP_LIMIT
+    from yiwang.kernel.errors import DomainError
+
+    for _n in range(LOOKUP_LIMIT):
+        find_verified_account("13911112222", actor=clerk)
+    with pytest.raises(DomainError) as caught:
+        find_verified_account(resident.mobile, actor=clerk)
+    assert caught.value.status == 429

@@ -153,7 +153,7 @@ def start(request: HttpRequest) -> HttpResponse:
     form = ApplicantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            account = find_verified_account(form.cleaned_data["identifier"])
+            account = find_verified_account(form.cleaned_data["identifier"], actor=user)
         except DomainError as exc:
             form.add_error("identifier", str(exc.message))
         else:

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from yiwang.catalog.errors import ErrorCode, FieldErrors, field_error
+from yiwang.kernel import expressions
 
 FIELD = "decision_dmn"
 MAX_DMN_BYTES = 256 * 1024
@@ -70,32 +71,7 @@ PLACEHOLDER = "dmninputexpr"
 _QUESTION_MARK = re.compile(r"(\?)(?=(?:[^\'\"]|[\'\"][^\'\"]*[\'\"])*$)")
 _ID_REQUIRED = ("decision", "decisionTable", "input", "output", "rule", "inputEntry", "outputEntry")
 
-_ALLOWED_NODES = (
-    ast.Expression,
-    ast.BoolOp,
-    ast.And,
-    ast.Or,
-    ast.UnaryOp,
-    ast.Not,
-    ast.USub,
-    ast.UAdd,
-    ast.BinOp,
-    ast.Add,
-    ast.Sub,
-    ast.Compare,
-    ast.Eq,
-    ast.NotEq,
-    ast.Lt,
-    ast.LtE,
-    ast.Gt,
-    ast.GtE,
-    ast.In,
-    ast.NotIn,
-    ast.Tuple,
-    ast.List,
-    ast.Set,
-    ast.Load,
-)
+_ALLOWED_NODES = expressions.COMPARISONS  # names and constants are checked apart
 
 
 class ExpressionError(ValueError):

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 MAX_CONSTANT = 200
 SAFE_FUNCTIONS = frozenset({"abs", "bool", "float", "int", "len", "max", "min", "round", "str"})
 
-_ALLOWED = (
+#: Syntax for comparing and combining values: what every condition may use.
+COMPARISONS: tuple[type[ast.AST], ...] = (
     ast.Expression,
     ast.BoolOp,
     ast.And,
@@ -37,11 +38,15 @@ _ALLOWED = (
     ast.GtE,
     ast.In,
     ast.NotIn,
-    ast.Is,
-    ast.IsNot,
     ast.Tuple,
     ast.List,
+    ast.Set,
     ast.Load,
+)
+_ALLOWED = (
+    *COMPARISONS,
+    ast.Is,
+    ast.IsNot,
     ast.Name,
     ast.Constant,
     ast.Subscript,

@@ -22,9 +22,7 @@ from tests.browser.conftest import screenshot
 from tests.browser.test_catalog_staff import check_narrow, signed_in_page
 from tests.browser.test_journey import assert_page_ok
 from tests.cases.support import FORM, PDF
-from tests.cases.test_auto_approval import ADULTS, MATERIALS, ZHAO_MIN, verified
-from tests.cases.test_auto_approval import FORM as AUTO_FORM
-from tests.catalog.fixtures import publish_item
+from tests.cases.test_auto_approval import ZHAO_MIN, publish_auto_item, verified
 from tests.factories import StaffFactory
 from yiwang.cases import handling, services
 from yiwang.cases.models import Case, CaseStatus, CaseSuspension, Delivery, DeliveryStatus
@@ -192,18 +190,7 @@ def test_the_applicant_chooses_mail_the_window_ships_and_the_tracking_number_sho
 
 @pytest.fixture
 def auto_item(item_owner: Any, catalog_editor: Any, reviewer: Any, owning_department: Any) -> Any:
-    """个体工商户经营者身份确认, whose decision table approves real-name verified adults."""
-    return publish_item(
-        item_owner=item_owner,
-        editor=catalog_editor,
-        reviewer=reviewer,
-        department=owning_department,
-        code="000105009000",
-        name="个体工商户经营者身份确认",
-        service_objects=["citizen", "enterprise"],
-        materials=MATERIALS,
-        version={"promised_limit_days": 5, "form_schema": AUTO_FORM, "decision_dmn": ADULTS},
-    )
+    return publish_auto_item(item_owner, catalog_editor, reviewer, owning_department)
 
 
 def test_a_verified_adult_is_approved_at_once_and_downloads_the_decision(

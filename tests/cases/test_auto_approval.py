@@ -131,21 +131,25 @@ def age_on_today(birth: str) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-@pytest.fixture
-def auto_item(item_owner: Any, catalog_editor: Any, reviewer: Any, owning_department: Any) -> Any:
-    """居民身份证明: an implementation of 武昌区 whose decision table approves verified
-    adults."""
+def publish_auto_item(item_owner: Any, editor: Any, reviewer: Any, department: Any) -> Any:
+    """个体工商户经营者身份确认: an implementation of ``department`` (武昌区) whose decision
+    table approves real-name verified adults (also applied for in the browser tests)."""
     return publish_item(
         item_owner=item_owner,
-        editor=catalog_editor,
+        editor=editor,
         reviewer=reviewer,
-        department=owning_department,
+        department=department,
         code="000105009000",
         name="个体工商户经营者身份确认",
         service_objects=["citizen", "enterprise"],
         materials=MATERIALS,
         version={"promised_limit_days": 5, "form_schema": FORM, "decision_dmn": ADULTS},
     )
+
+
+@pytest.fixture
+def auto_item(item_owner: Any, catalog_editor: Any, reviewer: Any, owning_department: Any) -> Any:
+    return publish_auto_item(item_owner, catalog_editor, reviewer, owning_department)
 
 
 def with_table(

@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.cases.support import FORM, PDF
+from tests.cases.support import FORM, PDF, signed_in
 from tests.catalog.fixtures import publish_item
-from tests.factories import StaffFactory
 from yiwang.cases import clock, handling, services
 from yiwang.cases.models import Case, CaseStatus, SupplementRequest, TaskStatus
 from yiwang.kernel.models import AuditEntry
@@ -28,19 +27,6 @@ FOOD_BPMN = Path(__file__).parents[2] / "yiwang/catalog/fixtures/food_business_l
 
 
 # --- fixtures and helpers -------------------------------------------------------------------
-
-
-@pytest.fixture
-def approver(owning_department: Any) -> Any:
-    return StaffFactory(username="approver", role="approver", department=owning_department)
-
-
-@pytest.fixture
-def named_citizen(citizen: Any) -> Any:
-    citizen.display_name = "张小三"
-    citizen.mobile = "13912345678"
-    citizen.save()
-    return citizen
 
 
 def submit_case(implementation: Any, applicant: Any, key: str, form: Any = None) -> Case:
@@ -60,12 +46,6 @@ def submitted(published: Any, named_citizen: Any) -> Case:
 @pytest.fixture
 def accepted(submitted: Case, clerk: Any) -> Case:
     return services.accept(actor=clerk, case=submitted)
-
-
-def signed_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def page(response: Any) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.cases.support import FORM, PDF
+from tests.cases.support import FORM, PDF, assert_error, pointers, signed_in
 from tests.factories import StaffFactory
 from yiwang.cases import clock, handling, queues, services
 from yiwang.cases.models import Case, CaseStatus, CaseTask, Decision, TaskStatus
@@ -21,24 +21,9 @@ from yiwang.kernel.models import AuditEntry
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/cases"
-ENVELOPE_KEYS = {"code", "message", "details"}
 
 
 # --- fixtures and helpers -------------------------------------------------------------------
-
-
-@pytest.fixture
-def approver(owning_department: Any) -> Any:
-    """An approver of the owning department (武昌区市场监督管理局)."""
-    return StaffFactory(username="approver", role="approver", department=owning_department)
-
-
-@pytest.fixture
-def named_citizen(citizen: Any) -> Any:
-    citizen.display_name = "张小三"
-    citizen.mobile = "13912345678"
-    citizen.save()
-    return citizen
 
 
 def submit_case(implementation: Any, applicant: Any, key: str, *, actor: Any = None) -> Case:
@@ -69,27 +54,8 @@ def open_task(case: Case, step: str) -> CaseTask:
     return case.tasks.get(step=step, status=TaskStatus.OPEN)
 
 
-def signed_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def post(client: Client, url: str, data: Any = None) -> Any:
     return client.post(url, data or {}, content_type="application/json")
-
-
-def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    body: dict[str, Any] = response.json()
-    assert set(body) == ENVELOPE_KEYS
-    assert body["code"] == code
-    assert body["message"]
-    return body
-
-
-def pointers(body: dict[str, Any]) -> list[str]:
-    return [e["field"] for e in body["details"]["errors"]]
 
 
 def snapshot(case: Case) -> tuple[Any, ...]:

@@ -1,6 +1,8 @@
 """What the applicant's pages share: those of a single application (views_applicant.py) and
 those of a life event (views_bundles.py) start a draft the same way, list materials alike,
-read a service's refusal alike and link each error to the field where it is put right."""
+read a service's refusal alike and link each error to the field where it is put right. The
+window's application pages (views_hall.py) upload a material and submit the checked
+application as the applicant's pages do."""
 
 from __future__ import annotations
 
@@ -20,8 +22,9 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
+from yiwang.cases import services
 from yiwang.cases.errors import ErrorCode
-from yiwang.cases.forms_applicant import SELF, StartForm
+from yiwang.cases.forms_applicant import SELF, StartForm, UploadForm
 from yiwang.cases.models import Case
 from yiwang.identity.services import enterprise
 from yiwang.kernel.errors import DomainError
@@ -220,3 +223,78 @@ def exempt_note(exempt_possible: bool) -> str:
 
 def material_errors(errors: list[dict[str, Any]] | None, code: str) -> list[str]:
     return [e["message"] for e in errors or [] if e["field"] == f"materials.{code}"]
+
+
+# --- upload, check and submit ---------------------------------------------------------------
+
+#: A materials page showing these errors, with this status.
+MaterialsPage = Callable[[list[dict[str, Any]], int], HttpResponse]
+#: A check page carrying this idempotency key and showing these errors, with this status.
+CheckPage = Callable[[str, list[dict[str, Any]], int], HttpResponse]
+
+
+def upload_posted(
+    request: HttpRequest,
+    case: Case,
+    code: str,
+    *,
+    page: MaterialsPage,
+    materials_url: str,
+    away: str,
+    invalid_status: int = 200,
+    not_found_as_404: bool = True,
+) -> HttpResponse:
+    """A posted file of material ``code`` (replacing an earlier one): attached, then back to
+    its entry on the materials page at ``materials_url``. A file the form or the service
+    refuses is shown beside its input on ``page`` (a file the form refuses with
+    ``invalid_status``); a case that can no longer change goes to ``away``."""
+    upload_form = UploadForm(request.POST, request.FILES)
+    if not upload_form.is_valid():
+        message = upload_form.errors["file"][0]
+        return page([{"field": f"materials.{code}", "message": message}], invalid_status)
+    stored = upload_form.cleaned_data["file"]
+    user: Any = request.user
+    try:
+        material = services.attach(
+            actor=user, case=case, code=code, stream=stored, name=stored.name or "file"
+        )
+    except DomainError as exc:
+        if not_found_as_404:
+            refused_as_404(exc)
+        if exc.code == ErrorCode.STATUS_TRANSITION:
+            messages.error(request, str(exc.message))
+            return redirect(away)
+        return page(upload_errors(exc, code), exc.status)
+    messages.success(request, _("已上传“%(name)s”。") % {"name": material.name})
+    return redirect(f"{materials_url}#material-{code}")
+
+
+def submit_posted(
+    request: HttpRequest,
+    case: Case,
+    *,
+    page: CheckPage,
+    submitted: str,
+    away: str,
+    already_submitted: str,
+    not_found_as_404: bool = True,
+) -> HttpResponse:
+    """A posted check page: the case submitted once (the page's idempotency key), then its
+    acknowledgement ``submitted`` (a URL name taking the case). A case submitted already
+    goes to ``away`` saying ``already_submitted``; any other refusal is shown on ``page``
+    with a fresh key where the one posted cannot be used again."""
+    user: Any = request.user
+    key = str(request.POST.get("idempotency_key", ""))
+    try:
+        submitted_case = services.submit(actor=user, case=case, idempotency_key=key)
+    except DomainError as exc:
+        if not_found_as_404:
+            refused_as_404(exc)
+        if exc.code in (ErrorCode.STATUS_TRANSITION, ErrorCode.CONFLICT):
+            messages.info(request, already_submitted)
+            return redirect(away)
+        if exc.code == ErrorCode.IDEMPOTENCY_MISMATCH or not key.strip():
+            key = uuid.uuid4().hex
+        case.refresh_from_db()
+        return page(key, errors_of(exc), exc.status)
+    return redirect(submitted, submitted_case.pk)

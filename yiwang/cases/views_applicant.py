@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from yiwang.cases import access, clock, delivery, pages, services
 from yiwang.cases.errors import ErrorCode
-from yiwang.cases.forms_applicant import SELF, Question, UploadForm, questions, read_answers
+from yiwang.cases.forms_applicant import SELF, Question, questions, read_answers
 from yiwang.cases.models import (
     Case,
     CaseStatus,
@@ -38,9 +38,6 @@ from yiwang.catalog import services as catalog
 from yiwang.identity.services import enterprise
 from yiwang.kernel.errors import DomainError
 from yiwang.kernel.errors import ErrorCode as KernelCode
-
-#: views_hall.py imports these under their former names (new code: from pages).
-_errors_of, _start_once, _upload_hint = pages.errors_of, pages.start_once, pages.upload_hint
 
 PAGE_SIZE = 20
 EDITABLE = (CaseStatus.DRAFT, CaseStatus.SUPPLEMENT)
@@ -298,24 +295,14 @@ def upload(request: HttpRequest, case_id: int, code: str) -> HttpResponse:
     case = _applicant_case(request, case_id)
     if not _editable(user, case):
         return redirect(_case_url(case))
-    pointer = f"materials.{code}"
-    upload_form = UploadForm(request.POST, request.FILES)
-    if not upload_form.is_valid():
-        message = upload_form.errors["file"][0]
-        return _materials_page(request, case, [{"field": pointer, "message": message}])
-    stored = upload_form.cleaned_data["file"]
-    try:
-        material = services.attach(
-            actor=user, case=case, code=code, stream=stored, name=stored.name or "file"
-        )
-    except DomainError as exc:
-        pages.refused_as_404(exc)
-        if exc.code == ErrorCode.STATUS_TRANSITION:
-            messages.error(request, str(exc.message))
-            return redirect(_case_url(case))
-        return _materials_page(request, case, pages.upload_errors(exc, code), status=exc.status)
-    messages.success(request, _("已上传“%(name)s”。") % {"name": material.name})
-    return redirect(f"{reverse('cases_applicant:materials', args=[case.pk])}#material-{code}")
+    return pages.upload_posted(
+        request,
+        case,
+        code,
+        page=lambda errors, status: _materials_page(request, case, errors, status),
+        materials_url=reverse("cases_applicant:materials", args=[case.pk]),
+        away=_case_url(case),
+    )
 
 
 # --- check and submit ----------------------------------------------------------------------
@@ -351,19 +338,14 @@ def check(request: HttpRequest, case_id: int) -> HttpResponse:
         if case.status != CaseStatus.DRAFT or not _editable(user, case):
             return redirect(_case_url(case))
         return _check_page(request, case, uuid.uuid4().hex)
-    key = str(request.POST.get("idempotency_key", ""))
-    try:
-        submitted = services.submit(actor=user, case=case, idempotency_key=key)
-    except DomainError as exc:
-        pages.refused_as_404(exc)
-        if exc.code in (ErrorCode.STATUS_TRANSITION, ErrorCode.CONFLICT):
-            messages.info(request, _("该申请已经提交,无需再次提交。"))
-            return redirect(_case_url(case))
-        if exc.code == ErrorCode.IDEMPOTENCY_MISMATCH or not key.strip():
-            key = uuid.uuid4().hex
-        case.refresh_from_db()
-        return _check_page(request, case, key, pages.errors_of(exc), status=exc.status)
-    return redirect("cases_applicant:submitted", submitted.pk)
+    return pages.submit_posted(
+        request,
+        case,
+        page=lambda key, errors, status: _check_page(request, case, key, errors, status),
+        submitted="cases_applicant:submitted",
+        away=_case_url(case),
+        already_submitted=_("该申请已经提交,无需再次提交。"),
+    )
 
 
 @signed_in

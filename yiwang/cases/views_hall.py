@@ -43,8 +43,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from yiwang.cases import delivery, permissions, services
-from yiwang.cases.errors import ErrorCode
-from yiwang.cases.forms_applicant import UploadForm, read_answers
+from yiwang.cases.forms_applicant import read_answers
 from yiwang.cases.forms_staff import WorkbenchForm
 from yiwang.cases.models import (
     Case,
@@ -55,7 +54,7 @@ from yiwang.cases.models import (
     DeliveryMethod,
     DeliveryStatus,
 )
-from yiwang.cases.pages import errors_of, start_once, upload_errors, upload_hint
+from yiwang.cases.pages import start_once, submit_posted, upload_hint, upload_posted
 from yiwang.cases.views_applicant import _form_questions, _material_rows, _summary
 from yiwang.cases.views_staff import _case_or_404, _nav, staff_page
 from yiwang.catalog import services as catalog
@@ -378,27 +377,19 @@ def materials(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def upload(request: HttpRequest, case_id: int, code: str) -> HttpResponse:
     """Upload (a scan of) one material, replacing an earlier one."""
-    user: Any = request.user
     case = _hall_case(request, case_id)
     if (away := _draft_or_redirect(case)) is not None:
         return away
-    pointer = f"materials.{code}"
-    upload_form = UploadForm(request.POST, request.FILES)
-    if not upload_form.is_valid():
-        message = upload_form.errors["file"][0]
-        return _materials_page(request, case, [{"field": pointer, "message": message}], 422)
-    stored = upload_form.cleaned_data["file"]
-    try:
-        material = services.attach(
-            actor=user, case=case, code=code, stream=stored, name=stored.name or "file"
-        )
-    except DomainError as exc:
-        if exc.code == ErrorCode.STATUS_TRANSITION:
-            messages.error(request, str(exc.message))
-            return redirect("cases_staff:case", case.pk)
-        return _materials_page(request, case, upload_errors(exc, code), status=exc.status)
-    messages.success(request, _("已上传“%(name)s”。") % {"name": material.name})
-    return redirect(f"{reverse(f'{NAMESPACE}:materials', args=[case.pk])}#material-{code}")
+    return upload_posted(
+        request,
+        case,
+        code,
+        page=lambda errors, status: _materials_page(request, case, errors, status),
+        materials_url=reverse(f"{NAMESPACE}:materials", args=[case.pk]),
+        away=reverse("cases_staff:case", args=[case.pk]),
+        invalid_status=422,
+        not_found_as_404=False,
+    )
 
 
 # --- 4. check and submit ---------------------------------------------------------------------
@@ -427,24 +418,20 @@ def _check_page(
 @require_http_methods(["GET", "POST"])
 def check(request: HttpRequest, case_id: int) -> HttpResponse:
     """Check the answers with the applicant, then submit (once: the page's idempotency key)."""
-    user: Any = request.user
     case = _hall_case(request, case_id)
     if request.method == "GET":
         if (away := _draft_or_redirect(case)) is not None:
             return away
         return _check_page(request, case, uuid.uuid4().hex)
-    key = str(request.POST.get("idempotency_key", ""))
-    try:
-        submitted_case = services.submit(actor=user, case=case, idempotency_key=key)
-    except DomainError as exc:
-        if exc.code in (ErrorCode.STATUS_TRANSITION, ErrorCode.CONFLICT):
-            messages.info(request, _("该申请已经提交，无需再次提交。"))
-            return redirect("cases_staff:case", case.pk)
-        if exc.code == ErrorCode.IDEMPOTENCY_MISMATCH or not key.strip():
-            key = uuid.uuid4().hex
-        case.refresh_from_db()
-        return _check_page(request, case, key, errors_of(exc), status=exc.status)
-    return redirect(f"{NAMESPACE}:submitted", submitted_case.pk)
+    return submit_posted(
+        request,
+        case,
+        page=lambda key, errors, status: _check_page(request, case, key, errors, status),
+        submitted=f"{NAMESPACE}:submitted",
+        away=reverse("cases_staff:case", args=[case.pk]),
+        already_submitted=_("该申请已经提交，无需再次提交。"),
+        not_found_as_404=False,
+    )
 
 
 @hall_page

@@ -48,6 +48,17 @@ if YIWANG_PII_KEY and not (
 ):
     raise ConfigError("YIWANG_PII_KEY", "expected 96 hexadecimal characters (48 random bytes)")
 
+# Signing keys (SM2, per seal or issuer): the key store adapter class (the local one keeps
+# them in the SigningKey table, encrypted with SM4-GCM; an HSM would be another class), and
+# the local store's SM4 key, hex, 32 characters. Else generated into the data dir.
+YIWANG_KEY_STORE = env.string("YIWANG_KEY_STORE", "yiwang.kernel.keystore.LocalKeyStore")
+YIWANG_KEYSTORE_KEY = env.string("YIWANG_KEYSTORE_KEY", "").strip()
+if YIWANG_KEYSTORE_KEY and not (
+    len(YIWANG_KEYSTORE_KEY) == 32
+    and all(c in "0123456789abcdefABCDEF" for c in YIWANG_KEYSTORE_KEY)
+):
+    raise ConfigError("YIWANG_KEYSTORE_KEY", "expected 32 hexadecimal characters (16 random bytes)")
+
 # Text messages: the adapter class (the local one records to a table and the console).
 YIWANG_SMS_GATEWAY = env.string("YIWANG_SMS_GATEWAY", "yiwang.kernel.sms.LocalGateway")
 YIWANG_SMS_CODE_TTL = env.integer("YIWANG_SMS_CODE_TTL", 300, minimum=60)

@@ -385,3 +385,26 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+class SigningKey(models.Model):
+    """An SM2 key pair of an owner (a seal, an issuer). The private key stays in the key store
+    named by ``store`` (``yiwang.kernel.keystore``): for the local store, ``private_key`` is
+    its SM4-GCM ciphertext; for a hardware module it would be the key's label in the device.
+    No API returns ``private_key``."""
+
+    owner_type = models.CharField(max_length=40)
+    owner_id = models.CharField(max_length=64)
+    algorithm = models.CharField(max_length=16, default="sm2")
+    public_key = models.CharField(max_length=130, help_text="04 || x || y, hex")
+    fingerprint = models.CharField(max_length=64, unique=True, help_text="SM3 of the point")
+    store = models.CharField(max_length=40, default="local")
+    private_key = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner_type", "owner_id"], name="kernel_signingkey_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.owner_type}:{self.owner_id} ({self.fingerprint[:16]})"

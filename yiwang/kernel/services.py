@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.kernel import audit
 from yiwang.kernel.errors import DomainError, ErrorCode, ImportRefused
+from yiwang.kernel.keystore import key_store
 from yiwang.kernel.models import (
     LEVEL_BY_LENGTH,
     CalendarOverride,
@@ -21,6 +23,7 @@ from yiwang.kernel.models import (
     Region,
     Role,
     RoleAssignment,
+    SigningKey,
 )
 from yiwang.kernel.permissions import forget_roles
 from yiwang.kernel.validators import validate_credit_code, validate_region_code
@@ -263,3 +266,42 @@ def roles_of(user: Any) -> list[RoleAssignment]:
         .select_related("region", "department")
         .order_by("role")
     )
+
+
+@transaction.atomic
+def create_signing_key(*, actor: Any, owner_type: str, owner_id: str) -> SigningKey:
+    """A new SM2 key pair for an owner (a seal, an issuer), made and kept by the configured
+    key store; the row carries the public key only in clear."""
+    key = key_store().generate(owner_type=owner_type, owner_id=owner_id)
+    audit.record(
+        "kernel.signing_key_created",
+        actor=actor,
+        target=key,
+        details={
+            "owner_type": owner_type,
+            "owner_id": owner_id,
+            "algorithm": key.algorithm,
+            "fingerprint": key.fingerprint,
+            "store": key.store,
+        },
+    )
+    return key
+
+
+@transaction.atomic
+def disable_signing_key(*, actor: Any, key: SigningKey) -> SigningKey:
+    """Stop a key signing, for good; what it signed still verifies with its public key."""
+    if key.disabled_at is None:
+        key.disabled_at = timezone.now()
+        key.save(update_fields=["disabled_at"])
+        audit.record(
+            "kernel.signing_key_disabled",
+            actor=actor,
+            target=key,
+            details={
+                "owner_type": key.owner_type,
+                "owner_id": key.owner_id,
+                "fingerprint": key.fingerprint,
+            },
+        )
+    return key

@@ -95,6 +95,10 @@ def test_citizen_applies_for_a_life_event_once_for_every_item(
     table = page.get_by_role("table", name="各事项的办件编号和办理部门")
     kids = list(parent.children.order_by("id"))
     assert [c.item_name for c in kids] == ["个体工商户设立登记", "食品经营许可"]
+    # The live server of the tests shares one in-memory SQLite connection between its
+    # threads, so the page the second click led to may have been drawn while the first
+    # click's transaction was still running: look at the page as it is now.
+    page.reload()
     for child in kids:
         assert child.status == CaseStatus.SUBMITTED and child.case_no
         row = table.get_by_role("row", name=re.compile(child.item_name))

@@ -53,6 +53,12 @@ def unsubscribe(topic: str, handler: Handler) -> None:
 
 def emit(topic: str, payload: dict[str, Any]) -> OutboxEvent:
     """Store an event in the current transaction; deliver it after commit."""
+    if not _subscribers.get(topic):
+        # Nobody in this process listens: delivered as written (the relay to JetStream keeps
+        # its own mark, ``relayed_at``).
+        return OutboxEvent.objects.create(
+            topic=topic, payload=payload, delivered_at=timezone.now(), attempts=1
+        )
     event = OutboxEvent.objects.create(topic=topic, payload=payload)
     transaction.on_commit(lambda: deliver(event.pk, topic=topic))
     return event

@@ -40,6 +40,8 @@ api.add_router("/kernel/", kernel_router)
 api.add_router("/identity/", identity_router)
 api.add_router("/catalog/", "yiwang.catalog.api.router")
 api.add_router("/cases/", "yiwang.cases.api.router")
+api.add_router("/seals/", "yiwang.seals.api.router")
+api.add_router("/licenses/", "yiwang.licenses.api.router")
 
 
 def envelope(

@@ -156,6 +156,8 @@ INSTALLED_APPS = [
     "yiwang.identity",
     "yiwang.catalog",
     "yiwang.cases",
+    "yiwang.seals",
+    "yiwang.licenses",
     "yiwang.portal",
 ]
 

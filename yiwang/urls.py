@@ -16,5 +16,7 @@ urlpatterns = [
     path("", include("yiwang.identity.urls_oidc")),  # /.well-known/openid-configuration, /oidc/
     path("", include("yiwang.catalog.urls")),
     path("", include("yiwang.cases.urls")),
+    path("", include("yiwang.seals.urls")),
+    path("", include("yiwang.licenses.urls")),
     path("", include("yiwang.portal.urls")),
 ]

@@ -23,7 +23,9 @@ import os
 import secrets
 from typing import ClassVar, Protocol
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -36,6 +38,11 @@ _NONCE_BYTES = 12
 _TAG_BYTES = 16
 #: Version prefix of the wrapped-key format, so the wrapping can change later.
 _FORMAT = "k4g1"
+#: The algorithms a store makes keys for: SM2 (national; seals, licences) and ECDSA P-256 with
+#: SHA-256 (for PAdES signatures ordinary PDF readers can check).
+SM2 = "sm2"
+ECDSA_P256 = "ecdsa-p256"
+ALGORITHMS = (SM2, ECDSA_P256)
 
 
 class KeyUnavailable(Exception):
@@ -47,14 +54,15 @@ class KeyStore(Protocol):
     #: The value of ``SigningKey.store`` for the keys this store makes.
     name: ClassVar[str]
 
-    def generate(self, *, owner_type: str, owner_id: str) -> SigningKey:
+    def generate(self, *, owner_type: str, owner_id: str, algorithm: str = SM2) -> SigningKey:
         """Make a key pair for the owner and save its row (in the caller's transaction)."""
         ...
 
     def sign(
         self, key: SigningKey, message: bytes, *, user_id: bytes = sm2.DEFAULT_USER_ID
     ) -> bytes:
-        """A DER SM2 signature by ``key`` over ``message``; raises :class:`KeyUnavailable`."""
+        """A DER signature by ``key`` over ``message`` (SM2 with SM3 and ``user_id``, or
+        ECDSA with SHA-256, by the key's algorithm); raises :class:`KeyUnavailable`."""
         ...
 
 
@@ -67,7 +75,43 @@ def key_store() -> KeyStore:
 
 
 def public_key_of(key: SigningKey) -> sm2.PublicKey:
+    """The SM2 public key of an SM2 row."""
+    if key.algorithm != SM2:
+        raise ValueError(f"signing key {key.fingerprint[:16]} is {key.algorithm}, not SM2")
     return sm2.PublicKey.from_point(bytes.fromhex(key.public_key))
+
+
+def ecdsa_public_key_of(key: SigningKey) -> ec.EllipticCurvePublicKey:
+    """The P-256 public key of an ECDSA row."""
+    if key.algorithm != ECDSA_P256:
+        raise ValueError(f"signing key {key.fingerprint[:16]} is {key.algorithm}, not ECDSA")
+    return ec.EllipticCurvePublicKey.from_encoded_point(
+        ec.SECP256R1(), bytes.fromhex(key.public_key)
+    )
+
+
+def public_key_der(key: SigningKey) -> bytes:
+    """The SubjectPublicKeyInfo DER of any row (for certificates)."""
+    if key.algorithm == SM2:
+        return public_key_of(key).der()
+    from cryptography.hazmat.primitives import serialization
+
+    return ecdsa_public_key_of(key).public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def verify_with(
+    key: SigningKey, signature: bytes, message: bytes, *, user_id: bytes = sm2.DEFAULT_USER_ID
+) -> bool:
+    """Whether ``signature`` is ``key``'s over ``message``, whatever its algorithm."""
+    if key.algorithm == SM2:
+        return public_key_of(key).verify(signature, message, user_id=user_id)
+    try:
+        ecdsa_public_key_of(key).verify(signature, message, ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 # --- The local store. ---
@@ -110,7 +154,7 @@ def _wrap(wrap: bytes, scalar: bytes, aad: bytes) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _unwrap(wrap: bytes, token: str, aad: bytes) -> sm2.PrivateKey:
+def _unwrap(wrap: bytes, token: str, aad: bytes) -> bytes:
     """Decrypt and load a private key. Cached: loading costs a point multiplication, as much
     as a signature; the cache holds keys this process has already opened."""
     try:
@@ -129,7 +173,25 @@ def _unwrap(wrap: bytes, token: str, aad: bytes) -> sm2.PrivateKey:
         scalar = decryptor.update(body) + decryptor.finalize()
     except InvalidTag:
         raise KeyUnavailable("the wrapped key failed authentication") from None
+    return scalar
+
+
+@functools.lru_cache(maxsize=256)
+def _sm2_private(scalar: bytes) -> sm2.PrivateKey:
     return sm2.PrivateKey.from_scalar(scalar)
+
+
+@functools.lru_cache(maxsize=256)
+def _ecdsa_private(scalar: bytes) -> ec.EllipticCurvePrivateKey:
+    return ec.derive_private_key(int.from_bytes(scalar, "big"), ec.SECP256R1())
+
+
+def _ecdsa_point(public: ec.EllipticCurvePublicKey) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return public.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
 
 
 class LocalKeyStore:
@@ -137,19 +199,26 @@ class LocalKeyStore:
 
     name: ClassVar[str] = "local"
 
-    def generate(self, *, owner_type: str, owner_id: str) -> SigningKey:
-        private = sm2.PrivateKey.generate()
-        public = private.public_key
-        fingerprint = public.fingerprint()
+    def generate(self, *, owner_type: str, owner_id: str, algorithm: str = SM2) -> SigningKey:
+        if algorithm == SM2:
+            private = sm2.PrivateKey.generate()
+            point, scalar = private.public_key.point, private.scalar()
+        elif algorithm == ECDSA_P256:
+            ecdsa = ec.generate_private_key(ec.SECP256R1())
+            point = _ecdsa_point(ecdsa.public_key())
+            scalar = ecdsa.private_numbers().private_value.to_bytes(32, "big")
+        else:
+            raise ValueError(f"unknown key algorithm {algorithm!r}")
+        fingerprint = sm2.sm3(point).hex()
         aad = _associated_data(owner_type, owner_id, fingerprint)
         return SigningKey.objects.create(
             owner_type=owner_type,
             owner_id=owner_id,
-            algorithm="sm2",
-            public_key=public.point.hex(),
+            algorithm=algorithm,
+            public_key=point.hex(),
             fingerprint=fingerprint,
             store=self.name,
-            private_key=_wrap(wrapping_key(), private.scalar(), aad),
+            private_key=_wrap(wrapping_key(), scalar, aad),
         )
 
     def sign(
@@ -160,7 +229,13 @@ class LocalKeyStore:
         if key.store != self.name:
             raise KeyUnavailable(f"signing key {key.fingerprint[:16]} is in store {key.store!r}")
         aad = _associated_data(key.owner_type, key.owner_id, key.fingerprint)
-        private = _unwrap(wrapping_key(), key.private_key, aad)
+        scalar = _unwrap(wrapping_key(), key.private_key, aad)
+        if key.algorithm == ECDSA_P256:
+            ecdsa = _ecdsa_private(scalar)
+            if sm2.sm3(_ecdsa_point(ecdsa.public_key())).hex() != key.fingerprint:
+                raise KeyUnavailable("the wrapped key does not match the row's public key")
+            return ecdsa.sign(message, ec.ECDSA(hashes.SHA256()))
+        private = _sm2_private(scalar)
         if private.public_key.fingerprint() != key.fingerprint:
             raise KeyUnavailable("the wrapped key does not match the row's public key")
         return private.sign(message, user_id=user_id)

@@ -269,10 +269,13 @@ def roles_of(user: Any) -> list[RoleAssignment]:
 
 
 @transaction.atomic
-def create_signing_key(*, actor: Any, owner_type: str, owner_id: str) -> SigningKey:
-    """A new SM2 key pair for an owner (a seal, an issuer), made and kept by the configured
-    key store; the row carries the public key only in clear."""
-    key = key_store().generate(owner_type=owner_type, owner_id=owner_id)
+def create_signing_key(
+    *, actor: Any, owner_type: str, owner_id: str, algorithm: str = "sm2"
+) -> SigningKey:
+    """A new key pair for an owner (a seal, an issuer), made and kept by the configured key
+    store; the row carries the public key only in clear. ``algorithm``: ``"sm2"`` or
+    ``"ecdsa-p256"`` (for PAdES)."""
+    key = key_store().generate(owner_type=owner_type, owner_id=owner_id, algorithm=algorithm)
     audit.record(
         "kernel.signing_key_created",
         actor=actor,

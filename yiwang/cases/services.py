@@ -561,3 +561,34 @@ def resubmit(*, actor: Any, case: Case) -> Case:
     _event(case, actor, "resubmitted")
     _parent_follows(case, actor)
     return case
+
+
+# --- reading for other modules -------------------------------------------------------------
+
+
+def case_summary_for(case_id: int) -> dict[str, Any] | None:
+    """What another module may read of a case (e.g. the licence module issuing the case's
+    result licence): its form data, applicant and department. None when there is no such
+    case. Read-only; the caller decides who sees what of it."""
+    case: Case | None = (
+        Case.objects.filter(pk=case_id).select_related("applicant", "department").first()
+    )
+    if case is None:
+        return None
+    applicant: Any = case.applicant
+    entity_name = ""
+    if case.entity_credit_code:
+        names = {e["credit_code"]: e["name"] for e in enterprise.entities_for(applicant)}
+        entity_name = names.get(case.entity_credit_code, "")
+    return {
+        "case_id": case.pk,
+        "case_no": case.case_no or "",
+        "form_data": dict(case.form_data or {}),
+        "applicant_id": case.applicant_id,
+        "applicant_name": getattr(applicant, "display_name", "") or "",
+        "applicant_id_number": getattr(applicant, "id_number", "") or "",
+        "entity_credit_code": case.entity_credit_code,
+        "entity_name": entity_name,
+        "department_code": case.department.code,
+        "department_name": case.department.name,
+    }

@@ -52,7 +52,8 @@ def approver(owning_department: Any) -> Any:
 def food_type(db: None) -> Any:
     return services.create_type(
         actor="test",
-        code="SPJY",
+        code="food_business_licence",
+        identifier_code="SPJY",
         name="食品经营许可证",
         fields_schema=FOOD_SCHEMA,
         layout=FOOD_LAYOUT,
@@ -65,7 +66,8 @@ def food_type(db: None) -> Any:
 def person_type(db: None) -> Any:
     return services.create_type(
         actor="test",
-        code="ZYZG",
+        code="vocational_qualification",
+        identifier_code="ZYZG",
         name="职业资格证书",
         fields_schema=PERSON_SCHEMA,
         layout=[{"field": "qualification", "label": "资格名称"}],
@@ -91,7 +93,7 @@ def stranger(db: None) -> Any:
 def issue_food(approver: Any, department: Any, **overrides: Any) -> Any:
     kwargs: dict[str, Any] = {
         "actor": approver,
-        "type_code": "SPJY",
+        "type_code": "food_business_licence",
         "issuer_department_code": department.code,
         "holder_kind": "entity",
         "holder_name": "武汉长江餐饮管理有限公司",
@@ -105,7 +107,7 @@ def issue_food(approver: Any, department: Any, **overrides: Any) -> Any:
 def issue_person(actor: Any, department: Any, user: Any = None, **overrides: Any) -> Any:
     kwargs: dict[str, Any] = {
         "actor": actor,
-        "type_code": "ZYZG",
+        "type_code": "vocational_qualification",
         "issuer_department_code": department.code,
         "holder_kind": "person",
         "holder_name": "张伟",

@@ -36,7 +36,11 @@ class UseVia(models.TextChoices):
 class LicenseType(models.Model):
     """A kind of licence in the catalogue (证照目录), e.g. 食品经营许可证."""
 
-    code = models.CharField(_("证照类型代码"), max_length=32, unique=True)
+    # The catalogue's key (e.g. ``food_business_licence``): what service items name as
+    # their result and materials name as a licence that can replace them.
+    code = models.CharField(_("证照类型编码"), max_length=64, unique=True)
+    # The type's segment of licence identifiers: letters and digits (e.g. ``SPJY``).
+    identifier_code = models.CharField(_("证照类型代码"), max_length=32, unique=True)
     name = models.CharField(_("证照名称"), max_length=100)
     issuing_department_kind = models.CharField(_("发证部门类型"), max_length=100, blank=True)
     description = models.TextField(_("说明"), blank=True)

@@ -10,8 +10,8 @@ may care.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import io
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -130,16 +130,27 @@ def get_type(code: str) -> LicenseType:
     return found
 
 
+_TYPE_CODE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+
+
 def _type_errors(
-    code: str, fields_schema: dict[str, Any], layout: list[dict[str, Any]]
+    code: str, identifier_code: str, fields_schema: dict[str, Any], layout: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     from jsonschema import Draft202012Validator, SchemaError
 
     errors = []
-    if not identifiers.is_code(code):
+    if not _TYPE_CODE.match(code):
         errors.append(
             {
                 "field": "code",
+                "code": "format",
+                "message": _("证照类型编码只能由字母、数字和下划线组成(不超过64位)。"),
+            }
+        )
+    if not identifiers.is_code(identifier_code):
+        errors.append(
+            {
+                "field": "identifier_code",
                 "code": "format",
                 "message": _("证照类型代码只能由大写字母和数字组成(不超过32位)。"),
             }
@@ -184,24 +195,32 @@ def create_type(
     name: str,
     fields_schema: dict[str, Any],
     layout: list[dict[str, Any]],
+    identifier_code: str = "",
     holder_kind: str = HolderKind.EITHER,
     validity_years: int | None = None,
     validity_days: int | None = None,
     issuing_department_kind: str = "",
     description: str = "",
 ) -> LicenseType:
-    """Add a licence type to the catalogue (platform administrators)."""
+    """Add a licence type to the catalogue (platform administrators). ``code`` is the
+    catalogue's key (what service items and materials name); ``identifier_code`` the type's
+    segment of identifiers (letters and digits; by default ``code`` upper-cased)."""
     _require(actor, permissions.MANAGE_TYPES)
-    code = (code or "").strip().upper()
-    errors = _type_errors(code, fields_schema, layout)
+    code = (code or "").strip()
+    identifier_code = (identifier_code or code).strip().upper()
+    errors = _type_errors(code, identifier_code, fields_schema, layout)
     if errors:
         raise _invalid(ErrorCode.TYPE_INVALID, errors)
-    if LicenseType.objects.filter(code=code).exists():
+    duplicate = Q(code=code) | Q(identifier_code=identifier_code)
+    if LicenseType.objects.filter(duplicate).exists():
         raise DomainError(
-            ErrorCode.TYPE_DUPLICATE, _("证照类型代码已存在:%(code)s") % {"code": code}, status=409
+            ErrorCode.TYPE_DUPLICATE,
+            _("证照类型编码或代码已存在:%(code)s") % {"code": code},
+            status=409,
         )
     license_type = LicenseType.objects.create(
         code=code,
+        identifier_code=identifier_code,
         name=name.strip(),
         fields_schema=fields_schema,
         layout=layout,
@@ -309,26 +328,18 @@ def _holder_errors(
 
 
 def _seal(pdf_bytes: bytes, *, department_code: str, reference: str, actor: Any) -> bytes:
-    """The PDF sealed with the issuing department's seal, when it has one authorised for
-    automatic use; otherwise unchanged.
+    """The PDF sealed with the seal the issuing department authorised for automatic use on
+    licences; unchanged when it has none (the SM2 signature behind the QR still proves
+    the licence)."""
+    from yiwang.seals import services as seals
 
-    TODO(seals): ``yiwang.seals.services.seal_for_department`` is being written; until it
-    exists the document is issued unsealed (its SM2 signature still proves it)."""
-    try:
-        seals = importlib.import_module("yiwang.seals.services")
-    except ImportError:
-        return pdf_bytes
-    seal_for_department = getattr(seals, "seal_for_department", None)
-    if seal_for_department is None:
-        return pdf_bytes
-    sealed: bytes = seal_for_department(
+    return seals.seal_for_department(
         pdf_bytes,
         department_code=department_code,
         purpose="licenses.issue",
         reference=reference,
         actor=actor,
     )
-    return sealed
 
 
 def _canonical_of(license: License, version: LicenseVersion) -> bytes:
@@ -419,9 +430,9 @@ def _issue(
     source: str,
 ) -> License:
     issuer = identifiers.issuer_code(department.code, department.credit_code)
-    serial = _next_serial(license_type.code, issuer)
+    serial = _next_serial(license_type.identifier_code, issuer)
     license = License.objects.create(
-        identifier_base=identifiers.base(license_type.code, issuer, serial),
+        identifier_base=identifiers.base(license_type.identifier_code, issuer, serial),
         license_type=license_type,
         issuer_department=department,
         issuer_code=issuer,
@@ -1057,8 +1068,8 @@ class FileVerification:
     licence: VerificationResult
     #: The file is byte for byte the document the platform issued.
     file_matches_issued: bool
-    #: What the seals module says of the file's seal (None: it could not be asked).
-    seal: dict[str, Any] | None
+    #: What the seals module says of the file's seals.
+    seal: dict[str, Any]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -1068,26 +1079,28 @@ class FileVerification:
         }
 
 
-def _seal_report(pdf_bytes: bytes) -> dict[str, Any] | None:
+def _seal_report(pdf_bytes: bytes, actor: Any) -> dict[str, Any]:
+    """What the seals module says of the file's seals."""
+    from yiwang.seals import services as seals
+
     try:
-        seals = importlib.import_module("yiwang.seals.services")
-    except ImportError:
-        return None
-    verify_pdf = getattr(seals, "verify_pdf", None)
-    if verify_pdf is None:  # TODO(seals): reported once the seals module provides it
-        return None
-    report = verify_pdf(pdf_bytes)
-    if isinstance(report, dict):
-        return {
-            str(k): v for k, v in report.items() if isinstance(v, str | int | float | bool | None)
-        }
-    if hasattr(report, "__dataclass_fields__"):
-        return {
-            k: v
-            for k, v in asdict(report).items()
-            if isinstance(v, str | int | float | bool | None)
-        }
-    return {"intact": bool(report)}
+        report = seals.verify_pdf(pdf_bytes, actor=actor if _is_user(actor) else None)
+    except DomainError as exc:
+        return {"sealed": False, "valid": False, "problems": [str(exc.code)], "seals": []}
+    return {
+        "sealed": bool(report.signatures),
+        "valid": report.valid,
+        "problems": [p.get("code", "") for p in report.problems],
+        "seals": [
+            {
+                "seal_name": s.seal_name,
+                "department": s.department,
+                "intact": s.intact,
+                "valid": s.valid,
+            }
+            for s in report.signatures
+        ],
+    }
 
 
 def verify_file(pdf_bytes: bytes, *, actor: Any = None) -> FileVerification:
@@ -1113,7 +1126,7 @@ def verify_file(pdf_bytes: bytes, *, actor: Any = None) -> FileVerification:
 
             matches = hashlib.sha256(pdf_bytes).hexdigest() == version.pdf.sha256
     return FileVerification(
-        licence=result, file_matches_issued=matches, seal=_seal_report(pdf_bytes)
+        licence=result, file_matches_issued=matches, seal=_seal_report(pdf_bytes, actor)
     )
 
 

@@ -282,7 +282,7 @@ def test_issue_page_builds_the_form_from_the_schema(
     client: Any, approver: Any, owning_department: Any, food_type: Any
 ) -> None:
     client.force_login(approver)
-    url = reverse("licenses_staff:issue", args=["SPJY"])
+    url = reverse("licenses_staff:issue", args=["food_business_licence"])
 
     page = client.get(url)
     bad = client.post(
@@ -367,7 +367,11 @@ def test_import_lists_every_bad_row(
 
     response = client.post(
         reverse("licenses_staff:import"),
-        {"type_code": "SPJY", "department": owning_department.code, "file": upload},
+        {
+            "type_code": "food_business_licence",
+            "department": owning_department.code,
+            "file": upload,
+        },
     )
 
     assert response.status_code == 422
@@ -399,7 +403,8 @@ def test_admin_creates_a_type_and_others_may_not(
         url,
         {
             "name": "排污许可证",
-            "code": "PWXK",
+            "code": "discharge_permit",
+            "identifier_code": "PWXK",
             "holder_kind": "entity",
             "fields_schema": json.dumps(
                 {"type": "object", "properties": {"site": {"type": "string", "title": "地址"}}}
@@ -412,8 +417,8 @@ def test_admin_creates_a_type_and_others_may_not(
     assert bad.status_code == 422
     assert "JSON" in _text(bad)
     assert good.status_code == 302
-    assert LicenseType.objects.filter(code="PWXK").exists()
-    assert client.get(reverse("licenses_staff:type", args=["PWXK"])).status_code == 200
+    assert LicenseType.objects.filter(code="discharge_permit", identifier_code="PWXK").exists()
+    assert client.get(reverse("licenses_staff:type", args=["discharge_permit"])).status_code == 200
     assert "PWXK" in _text(client.get(reverse("licenses_staff:types")))
 
 

@@ -299,3 +299,21 @@ def test_stats_count_paperless_uses(held: Any, clerk: Any, citizen: Any) -> None
     )
     assert_error(signed_in(citizen).get(f"{BASE}/stats"), 403, "permission_denied")
     assert signed_in(clerk).get(f"{BASE}/stats").json()["materials_saved"] == 1
+
+
+def test_the_wallet_keeps_a_query_budget(
+    person_type: Any,
+    approver: Any,
+    owning_department: Any,
+    verified_citizen: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    client = signed_in(verified_citizen)
+    issue_person(approver, owning_department, verified_citizen)
+    client.get(f"{BASE}/mine")  # warm the session
+    with django_assert_max_num_queries(12) as one:
+        assert len(client.get(f"{BASE}/mine").json()["items"]) == 1
+    for _ in range(3):
+        issue_person(approver, owning_department, verified_citizen)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert len(client.get(f"{BASE}/mine").json()["items"]) == 4

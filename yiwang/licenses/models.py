@@ -128,6 +128,13 @@ class License(models.Model):
         return self.identifier_base
 
     def current(self) -> LicenseVersion:
+        """The current version (from prefetched ``versions`` when they were fetched)."""
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("versions")
+        if prefetched is not None:
+            for version in prefetched:
+                if version.version == self.version:
+                    found: LicenseVersion = version
+                    return found
         return self.versions.get(version=self.version)
 
 

@@ -327,18 +327,14 @@ def _holder_errors(
     return clean, errors
 
 
-def _seal(pdf_bytes: bytes, *, department_code: str, reference: str, actor: Any) -> bytes:
+def _seal(pdf_bytes: bytes, *, department_code: str, reference: str) -> bytes:
     """The PDF sealed with the seal the issuing department authorised for automatic use on
-    licences; unchanged when it has none (the SM2 signature behind the QR still proves
-    the licence)."""
+    licences (the system seals on the department's standing authorisation, whoever issues);
+    unchanged when it has none: the SM2 signature behind the QR still proves the licence."""
     from yiwang.seals import services as seals
 
     return seals.seal_for_department(
-        pdf_bytes,
-        department_code=department_code,
-        purpose="licenses.issue",
-        reference=reference,
-        actor=actor,
+        pdf_bytes, department_code=department_code, purpose="licenses.issue", reference=reference
     )
 
 
@@ -402,7 +398,6 @@ def _new_version(
         unsealed,
         department_code=license.issuer_department_code,
         reference=version.identifier,
-        actor=actor,
     )
     version.sealed = pdf_bytes != unsealed
     version.pdf = files.store_file(
@@ -1150,15 +1145,21 @@ def licenses_of_person(user: Any) -> QuerySet[License]:
     id_number = _verified_id_number(user)
     if id_number:
         condition |= Q(**lookup(License, "holder_id_number", id_number))
-    return License.objects.filter(condition, holder_kind=HolderKind.PERSON).select_related(
-        "license_type"
+    return (
+        License.objects.filter(condition, holder_kind=HolderKind.PERSON)
+        .select_related("license_type")
+        .prefetch_related("versions")
     )
 
 
 def licenses_of_entity(credit_code: str) -> QuerySet[License]:
-    return License.objects.filter(
-        holder_kind=HolderKind.ENTITY, holder_credit_code=(credit_code or "").strip().upper()
-    ).select_related("license_type")
+    return (
+        License.objects.filter(
+            holder_kind=HolderKind.ENTITY, holder_credit_code=(credit_code or "").strip().upper()
+        )
+        .select_related("license_type")
+        .prefetch_related("versions")
+    )
 
 
 def _represented_codes(user: Any) -> list[str]:

@@ -437,3 +437,55 @@ def test_admin_verifies_a_department(client: Any, admin: Any, owning_department:
         reverse("licenses_staff:department-revoke", args=[owning_department.code])
     )
     assert revoked.status_code == 302
+
+
+def test_import_from_xlsx(
+    client: Any, approver: Any, owning_department: Any, food_type: Any
+) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(
+        ["holder_name", "holder_credit_code", "valid_from", "经营者名称", "经营场所", "经营项目"]
+    )
+    sheet.append(["长江公司", "91420106MA4K00001J", "2024-01-01", "长江公司", "中北路1号", "热食"])
+    upload = io.BytesIO()
+    workbook.save(upload)
+    upload.seek(0)
+    upload.name = "rows.xlsx"
+    client.force_login(approver)
+
+    response = client.post(
+        reverse("licenses_staff:import"),
+        {
+            "type_code": "food_business_licence",
+            "department": owning_department.code,
+            "file": upload,
+        },
+    )
+
+    assert response.status_code == 302
+    assert License.objects.get().holder_name == "长江公司"
+
+
+def test_someone_elses_grant_page_is_404(
+    client: Any, held: Any, verified_citizen: Any, stranger: Any
+) -> None:
+    client.force_login(verified_citizen)
+    response = client.post(reverse("licenses:show"), {"license": [held.pk]})
+    client.force_login(stranger)
+
+    assert client.get(response["Location"]).status_code == 404
+
+
+def test_a_clerk_without_issuing_rights_sees_no_licence_list(client: Any, clerk: Any) -> None:
+    client.force_login(clerk)
+
+    response = client.get(reverse("licenses_staff:home"))
+
+    assert response.status_code == 200
+    assert "免提交材料" in _text(response)
+    assert "本部门签发的证照" not in _text(response)
+    assert client.get(reverse("licenses_staff:issue-choose")).status_code == 403

@@ -317,3 +317,37 @@ def test_the_wallet_keeps_a_query_budget(
         issue_person(approver, owning_department, verified_citizen)
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert len(client.get(f"{BASE}/mine").json()["items"]) == 4
+
+
+def test_import_an_excel_workbook(food_type: Any, approver: Any, owning_department: Any) -> None:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["holder_name", "holder_credit_code", "valid_from", *FOOD_DATA])
+    sheet.append(["武汉长江餐饮管理有限公司", CREDIT_CODE, "2023-05-01", *FOOD_DATA.values()])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    upload = SimpleUploadedFile("licences.xlsx", buffer.getvalue())
+
+    response = signed_in(approver).post(
+        f"{BASE}/import/xlsx",
+        {
+            "type_code": "food_business_licence",
+            "department_code": owning_department.code,
+            "file": upload,
+        },
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["created"] == 1
+    garbage = SimpleUploadedFile("x.xlsx", b"not a workbook")
+    refused = signed_in(approver).post(
+        f"{BASE}/import/xlsx",
+        {"type_code": "food_business_licence", "department_code": "x", "file": garbage},
+    )
+    assert_error(refused, 422, "license_import_format")

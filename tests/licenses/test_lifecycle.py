@@ -120,3 +120,14 @@ def test_a_change_failing_the_schema_is_refused(licence: Any, approver: Any) -> 
     )
     assert exc.code == "license_data_invalid"
     assert LicenseVersion.objects.filter(license=licence).count() == 1
+
+
+def test_the_expire_command_is_safe_to_run_again(licence: Any) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("licenses", "expire", stdout=out)
+    call_command("licenses", "expire", stdout=out)
+    assert out.getvalue().count("licences expired: 0") == 2

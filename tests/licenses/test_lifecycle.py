@@ -77,7 +77,7 @@ def test_a_past_validity_is_expired_before_the_job_runs(licence: Any) -> None:
     # the stored validity is signed: moving it breaks the signature, so re-sign as issued
     version = licence.current()
     key = version.signing_key
-    canonical = services._canonical_of(licence, version)
+    canonical = services.canonical_of(licence, version)
     LicenseVersion.objects.filter(pk=version.pk).update(signature=signing.sign(key, canonical))
     licence.refresh_from_db()
 

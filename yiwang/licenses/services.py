@@ -338,7 +338,8 @@ def _seal(pdf_bytes: bytes, *, department_code: str, reference: str) -> bytes:
     )
 
 
-def _canonical_of(license: License, version: LicenseVersion) -> bytes:
+def canonical_of(license: License, version: LicenseVersion) -> bytes:
+    """The canonical bytes a version's signature covers, recomputed from what is stored."""
     return signing.canonical(
         identifier=version.identifier,
         type_code=license.license_type.code,
@@ -350,6 +351,18 @@ def _canonical_of(license: License, version: LicenseVersion) -> bytes:
         valid_from=version.valid_from,
         valid_until=version.valid_until,
         version=version.version,
+    )
+
+
+#: Kept for callers written before the name was public.
+_canonical_of = canonical_of
+
+
+def signature_intact(license: License, version: LicenseVersion | None = None) -> bool:
+    """Does the version's stored signature still cover its stored data (nothing altered)?"""
+    current = version or license.current()
+    return signing.signature_valid(
+        current.signing_key, bytes.fromhex(current.signature), canonical_of(license, current)
     )
 
 
@@ -376,7 +389,7 @@ def _new_version(
         issued_at=timezone.now(),
         reason=reason,
     )
-    canonical_bytes = _canonical_of(license, version)
+    canonical_bytes = canonical_of(license, version)
     version.digest = signing.digest(canonical_bytes)
     version.signature = signing.sign(key, canonical_bytes)
     document = rendering.Document(
@@ -525,10 +538,10 @@ def issue(
             user_id=holder_user_id,
         ),
     )
-    errors += data_errors(license_type, data)
-    if errors:
-        code = ErrorCode.DATA_INVALID if errors[0]["field"].startswith("data") else None
-        raise _invalid(code or ErrorCode.HOLDER_INVALID, errors)
+    data_problems = data_errors(license_type, data)
+    if errors or data_problems:
+        code = ErrorCode.HOLDER_INVALID if errors else ErrorCode.DATA_INVALID
+        raise _invalid(code, errors + data_problems)
     return _issue(
         actor=actor,
         license_type=license_type,
@@ -944,7 +957,7 @@ def _shown_name(license: License) -> str:
 def _result(version: LicenseVersion, signature: bytes) -> VerificationResult:
     license = version.license
     authentic = signature.hex() == version.signature and signing.signature_valid(
-        version.signing_key, signature, _canonical_of(license, version)
+        version.signing_key, signature, canonical_of(license, version)
     )
     status = effective_status(license)
     if not authentic:

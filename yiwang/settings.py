@@ -155,8 +155,8 @@ INSTALLED_APPS = [
     "yiwang.kernel",
     "yiwang.identity",
     "yiwang.catalog",
+    "yiwang.seals",  # before cases: the demo's case documents come out sealed
     "yiwang.cases",
-    "yiwang.seals",
     "yiwang.licenses",
     "yiwang.portal",
 ]

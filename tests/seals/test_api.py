@@ -57,7 +57,9 @@ def pdf_upload(data: bytes, name: str = "doc.pdf") -> SimpleUploadedFile:
 @pytest.fixture
 def stranger(other_department: Any) -> Any:
     """The administrator of another department."""
-    return StaffFactory(username="yichangadmin", role="department_admin", department=other_department)
+    return StaffFactory(
+        username="yichangadmin", role="department_admin", department=other_department
+    )
 
 
 # --- access ---------------------------------------------------------------------------------
@@ -267,9 +269,7 @@ def test_sealing_without_a_grant_is_refused_and_logged(
 def test_a_clerk_of_another_department_cannot_find_the_seal(
     seal: Any, outsider: Any, one_page_pdf: bytes
 ) -> None:
-    response = signed_in(outsider).post(
-        f"{API}/{seal.pk}/seal", {"file": pdf_upload(one_page_pdf)}
-    )
+    response = signed_in(outsider).post(f"{API}/{seal.pk}/seal", {"file": pdf_upload(one_page_pdf)})
 
     assert_error(response, 404, "seal_not_found")
     assert not SealUse.objects.exists()
@@ -361,7 +361,8 @@ def test_verifying_a_tampered_pdf(
 
 @pytest.mark.parametrize("content", [b"", b"not a pdf", b"%PDF-1.7\n<<\n%%EOF"])
 def test_verifying_an_unreadable_file_is_400(client: Any, db: None, content: bytes) -> None:
-    assert_error(client.post(f"{API}/verify", {"file": pdf_upload(content)}), 400, "seal_pdf_invalid")
+    response = client.post(f"{API}/verify", {"file": pdf_upload(content)})
+    assert_error(response, 400, "seal_pdf_invalid")
 
 
 def test_verifying_too_large_a_file_is_413(client: Any, db: None, settings: Any) -> None:

@@ -69,9 +69,7 @@ def test_revoked_seal_refuses_but_earlier_documents_still_verify(
     before = sealed(seal, seal_admin, one_page_pdf)
     services.change_status(actor=seal_admin, seal=seal, action="revoke", reason="印章更换")
 
-    refused = refusal(
-        services.seal_pdf, one_page_pdf, actor=seal_admin, seal=seal, purpose="test"
-    )
+    refused = refusal(services.seal_pdf, one_page_pdf, actor=seal_admin, seal=seal, purpose="test")
     report = services.verify_pdf(before)
 
     assert refused.code == "seal_not_usable"
@@ -101,9 +99,7 @@ def test_suspended_seal_is_refused_and_logged(
     services.grant_use(actor=seal_admin, seal=seal, user=seal_admin)
     services.change_status(actor=seal_admin, seal=seal, action="suspend", reason="保管人调岗")
 
-    refused = refusal(
-        services.seal_pdf, one_page_pdf, actor=seal_admin, seal=seal, purpose="test"
-    )
+    refused = refusal(services.seal_pdf, one_page_pdf, actor=seal_admin, seal=seal, purpose="test")
 
     assert refused.code == "seal_not_usable"
     assert refused.status == 409
@@ -201,9 +197,7 @@ def test_another_departments_admin_cannot_manage(
     ids=["empty", "text", "corrupt", "png"],
 )
 @pytest.mark.parametrize("fmt", ["sm2", "pades"])
-def test_unreadable_pdf_is_refused(
-    seal: Any, seal_admin: Any, content: bytes, fmt: str
-) -> None:
+def test_unreadable_pdf_is_refused(seal: Any, seal_admin: Any, content: bytes, fmt: str) -> None:
     services.grant_use(actor=seal_admin, seal=seal, user=seal_admin)
 
     refused = refusal(

@@ -117,11 +117,11 @@ def issue(
             "signature_value": signature,
         }
     )
-    return certificate.dump()
+    return bytes(certificate.dump())
 
 
 def to_pem(der: bytes) -> str:
-    return pem.armor("CERTIFICATE", der).decode()
+    return str(pem.armor("CERTIFICATE", der).decode())
 
 
 def load(data: bytes | str) -> x509.Certificate:

@@ -113,7 +113,7 @@ def _box(
     index = placement.page if placement.page >= 0 else count + placement.page
     if not 0 <= index < count:
         raise PdfInvalid(f"the PDF has no page {placement.page}")
-    page = writer.prev.find_page_for_modification(index)[0].get_object()
+    page = writer.prev.find_page_for_modification(index)[0].get_object()  # type: ignore[no-untyped-call]
     inherited = pages.get("/MediaBox", [0, 0, 595, 842])
     media = [float(v) for v in page.get("/MediaBox", inherited)]
     width, height = media[2] - media[0], media[3] - media[1]
@@ -185,7 +185,7 @@ class StoreSigner(signers.Signer):
     ) -> None:
         super().__init__(
             signing_cert=certificate,
-            cert_registry=SimpleCertificateStore.from_certs([certificate, *chain]),
+            cert_registry=SimpleCertificateStore.from_certs([certificate, *chain]),  # type: ignore[no-untyped-call]
             embed_roots=True,
         )
         self._sign = sign

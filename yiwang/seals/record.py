@@ -46,7 +46,7 @@ from yiwang.kernel.certs import SM2_WITH_SM3
 VERSION = 4
 
 
-class SealInfo(core.Sequence):
+class SealInfo(core.Sequence):  # type: ignore[misc]  # asn1crypto has no types
     _fields = [
         ("version", core.Integer),
         ("es_id", core.UTF8String),
@@ -61,7 +61,7 @@ class SealInfo(core.Sequence):
     ]
 
 
-class TBSSign(core.Sequence):
+class TBSSign(core.Sequence):  # type: ignore[misc]  # asn1crypto has no types
     _fields = [
         ("version", core.Integer),
         ("eseal", SealInfo),
@@ -72,7 +72,7 @@ class TBSSign(core.Sequence):
     ]
 
 
-class SealRecord(core.Sequence):
+class SealRecord(core.Sequence):  # type: ignore[misc]  # asn1crypto has no types
     _fields = [
         ("to_sign", TBSSign),
         ("cert", core.OctetString),
@@ -146,14 +146,16 @@ def to_sign(
 
 
 def assemble(tbs: TBSSign, *, certificate: bytes, signature: bytes) -> bytes:
-    return SealRecord(
-        {
-            "to_sign": tbs,
-            "cert": certificate,
-            "signature_alg": SM2_WITH_SM3,
-            "signature": signature,
-        }
-    ).dump()
+    return bytes(
+        SealRecord(
+            {
+                "to_sign": tbs,
+                "cert": certificate,
+                "signature_alg": SM2_WITH_SM3,
+                "signature": signature,
+            }
+        ).dump()
+    )
 
 
 def parse(data: bytes) -> Parsed:

@@ -220,9 +220,7 @@ def _detail_context(
         "may_use": any(p.user_id == user.pk for p in permissions),
         "sm2_fingerprints": _fingerprints(seal.sm2_certificate),
         "pades_fingerprints": _fingerprints(seal.pades_certificate),
-        "purpose_labels": [
-            forms.PURPOSE_LABELS.get(p, p) for p in (seal.automatic_purposes or [])
-        ],
+        "purpose_labels": [forms.PURPOSE_LABELS.get(p, p) for p in (seal.automatic_purposes or [])],
         "history": [
             {
                 "at": c.at,
@@ -311,9 +309,7 @@ def seal_action(request: HttpRequest, seal_id: int, action: str) -> HttpResponse
             message = _("已保存自动用章事项。")
         else:
             raw = request.POST.get("user", "")
-            person = (
-                get_user_model().objects.filter(pk=int(raw)).first() if raw.isdigit() else None
-            )
+            person = get_user_model().objects.filter(pk=int(raw)).first() if raw.isdigit() else None
             if person is None:
                 raise Http404
             services.withdraw_use(actor=user, seal=seal, user=person)

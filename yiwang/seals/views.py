@@ -358,7 +358,7 @@ def seal_document(request: HttpRequest, seal_id: int) -> HttpResponse:
                 stem = (upload.name or "document.pdf").rsplit(".", 1)[0]
                 response = HttpResponse(sealed, content_type="application/pdf")
                 response["Content-Disposition"] = kernel_pdf.attachment(
-                    f"{stem}-已盖章.pdf", "sealed.pdf"
+                    _("%(name)s-已盖章.pdf") % {"name": stem}, "sealed.pdf"
                 )
                 return response
     context = {

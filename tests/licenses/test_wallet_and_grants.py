@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tests.cases.support import refusal
 from tests.licenses.conftest import CREDIT_CODE, ID_NUMBER, issue_food, issue_person
+from yiwang.kernel.models import AuditEntry
 from yiwang.licenses import services
 from yiwang.licenses.models import LicenseGrant, LicenseUse
 
@@ -105,6 +106,8 @@ def test_an_expired_grant_is_refused(
     )
     assert exc.code == "license_grant_expired"
     assert not LicenseUse.objects.exists()
+    logged = AuditEntry.objects.get(action="licenses.grant_redeem_refused")
+    assert logged.details["code"] == "license_grant_expired" and logged.actor_id == clerk.pk
 
 
 def test_a_clerk_of_an_unverified_department_is_refused(
@@ -116,6 +119,8 @@ def test_a_clerk_of_an_unverified_department_is_refused(
     )
     assert exc.code == "license_department_not_verified" and exc.status == 403
     assert not LicenseUse.objects.exists()
+    logged = AuditEntry.objects.get(action="licenses.grant_redeem_refused")
+    assert logged.details["code"] == "license_department_not_verified"
 
 
 def test_a_clerk_cannot_redeem_for_a_department_not_their_own(

@@ -9,11 +9,12 @@ The chain hash is SM3 over the previous hash and the canonical JSON of the row's
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -21,6 +22,8 @@ from django.utils import timezone
 from yiwang.kernel import context
 from yiwang.kernel.crypto import sm3_hex
 from yiwang.kernel.models import AuditChainHead, AuditEntry
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 GENESIS_HASH = "0" * 64
 
@@ -235,3 +238,30 @@ def is_guarded() -> bool:
             "AND tgenabled <> 'D'"
         )
         return cursor.fetchone() is not None
+
+
+def refusals_recorded(action: str) -> Callable[[F], F]:
+    """Keep a service's refusals on the trail: a :class:`~yiwang.kernel.errors.DomainError`
+    raised by the wrapped function (whose own transaction rolls back) is recorded as
+    ``<action>_refused`` with its code and the actor, then re-raised. Put it *outside*
+    ``@transaction.atomic`` so the entry is written after the rollback. Callers already inside
+    a transaction keep or lose the entry with theirs."""
+    from yiwang.kernel.errors import DomainError
+
+    def wrap(function: F) -> F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except DomainError as error:
+                record(
+                    f"{action}_refused",
+                    actor=kwargs.get("actor"),
+                    target_type=action,
+                    details={"code": str(error.code), "message": str(error.message)},
+                )
+                raise
+
+        return cast(F, wrapper)
+
+    return wrap

@@ -506,6 +506,7 @@ def _active_type(type_code: str) -> LicenseType:
     return license_type
 
 
+@audit.refusals_recorded("licenses.issue")
 @transaction.atomic
 def issue(
     *,
@@ -623,6 +624,7 @@ def _row_data(license_type: LicenseType, row: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+@audit.refusals_recorded("licenses.import")
 @transaction.atomic
 def import_licenses(
     *, actor: Any, type_code: str, issuer_department_code: str, rows: list[dict[str, Any]]
@@ -793,6 +795,7 @@ def _transition_refused(license: License, verb: str) -> DomainError:
     )
 
 
+@audit.refusals_recorded("licenses.suspend")
 @transaction.atomic
 def suspend(*, actor: Any, license: License, reason: str) -> License:
     reason = _reason(reason)
@@ -805,6 +808,7 @@ def suspend(*, actor: Any, license: License, reason: str) -> License:
     )
 
 
+@audit.refusals_recorded("licenses.resume")
 @transaction.atomic
 def resume(*, actor: Any, license: License, reason: str = "") -> License:
     license = _locked(license)
@@ -816,6 +820,7 @@ def resume(*, actor: Any, license: License, reason: str = "") -> License:
     )
 
 
+@audit.refusals_recorded("licenses.revoke")
 @transaction.atomic
 def revoke(*, actor: Any, license: License, reason: str) -> License:
     reason = _reason(reason)
@@ -828,6 +833,7 @@ def revoke(*, actor: Any, license: License, reason: str) -> License:
     )
 
 
+@audit.refusals_recorded("licenses.change")
 @transaction.atomic
 def change(*, actor: Any, license: License, data: dict[str, Any], reason: str) -> LicenseVersion:
     """变更: a new version with the new data (validity kept), a new identifier (next version
@@ -959,7 +965,7 @@ def _result(version: LicenseVersion, signature: bytes) -> VerificationResult:
     authentic = signature.hex() == version.signature and signing.signature_valid(
         version.signing_key, signature, canonical_of(license, version)
     )
-    status = effective_status(license)
+    status = effective_status(license, version)
     if not authentic:
         reason = "signature_invalid"
     elif version.version != license.version:
@@ -997,12 +1003,13 @@ def _failed(reason: str, identifier: str = "") -> VerificationResult:
 
 
 def _find_version(identifier: str) -> LicenseVersion | None:
-    found: LicenseVersion | None = (
-        LicenseVersion.objects.filter(identifier=identifier)
-        .select_related("license__license_type", "signing_key")
-        .first()
+    # The identifier is unique: no ordering needed (``first()`` would add one).
+    rows = list(
+        LicenseVersion.objects.filter(identifier=identifier).select_related(
+            "license__license_type", "signing_key"
+        )[:1]
     )
-    return found
+    return rows[0] if rows else None
 
 
 def _log_verification(actor: Any, result: VerificationResult, via: str) -> None:
@@ -1289,6 +1296,7 @@ def _code_hash(code: str) -> str:
     return blind_index(code, purpose="licenses.grant.short_code")
 
 
+@audit.refusals_recorded("licenses.grant_create")
 @transaction.atomic
 def create_grant(
     *, actor: Any, license_ids: Iterable[int], minutes: int | None = None
@@ -1365,6 +1373,7 @@ def _require_user_department(actor: Any, department_code: str) -> Department:
     return department
 
 
+@audit.refusals_recorded("licenses.grant_redeem")
 @transaction.atomic
 def redeem_grant(
     *,

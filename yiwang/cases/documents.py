@@ -287,6 +287,16 @@ def decision_pdf(case: Case) -> bytes:
 # --- keeping them ----------------------------------------------------------------------------
 
 
+def _sealed(content: bytes, case: Case, purpose: str) -> bytes:
+    """The document with the department's seal authorised for ``purpose`` (the system seals on
+    the department's standing authorisation; a department without one issues it unsealed)."""
+    from yiwang.seals import services as seals
+
+    return seals.seal_for_department(
+        content, department_code=case.department.code, purpose=purpose, reference=case.case_no
+    )
+
+
 def _store(content: bytes, name: str, actor: Any) -> StoredFile:
     # The platform's own document: the upload limits for applicants do not apply to it.
     return files.store_file(
@@ -308,7 +318,8 @@ def store_acceptance_notice(case: Case, *, actor: Any) -> StoredFile:
         return case.acceptance_notice
     if case.accepted_at is None:
         raise ValueError(f"case {case.pk} is not accepted")
-    record = _store(acceptance_notice_pdf(case), f"acceptance-notice-{case.case_no}.pdf", actor)
+    content = _sealed(acceptance_notice_pdf(case), case, "cases.acceptance")
+    record = _store(content, f"acceptance-notice-{case.case_no}.pdf", actor)
     case.acceptance_notice = given.acceptance_notice = record
     case.save(update_fields=["acceptance_notice", "updated_at"])
     services._event(case, actor, "acceptance_notice_issued", file=str(record.pk))
@@ -325,7 +336,8 @@ def store_decision_document(case: Case, *, actor: Any) -> StoredFile:
         return case.result_document
     if not case.decision:
         raise ValueError(f"case {case.pk} has no decision to document")
-    record = _store(decision_pdf(case), f"decision-{case.case_no}.pdf", actor)
+    content = _sealed(decision_pdf(case), case, "cases.decision")
+    record = _store(content, f"decision-{case.case_no}.pdf", actor)
     case.result_document = given.result_document = record
     case.save(update_fields=["result_document", "updated_at"])
     services._event(

@@ -367,7 +367,8 @@ def _log_refusal(
     return error
 
 
-def _max_pdf() -> int:
+def max_pdf_bytes() -> int:
+    """The largest PDF sealed or verified (``YIWANG_SEAL_MAX_PDF_BYTES``, 20 MB)."""
     return int(getattr(settings, "YIWANG_SEAL_MAX_PDF_BYTES", 20 * 1024 * 1024))
 
 
@@ -417,7 +418,7 @@ def seal_pdf(
                 reason=why,
             ),
         )
-    if len(pdf) > _max_pdf():
+    if len(pdf) > max_pdf_bytes():
         raise _log_refusal(
             seal,
             actor,
@@ -426,7 +427,7 @@ def seal_pdf(
             fmt,
             _refuse(
                 ErrorCode.PDF_TOO_LARGE,
-                _("文件过大,不能超过%(mb)d MB。") % {"mb": _max_pdf() // (1024 * 1024)},
+                _("文件过大,不能超过%(mb)d MB。") % {"mb": max_pdf_bytes() // (1024 * 1024)},
                 status=413,
             ),
         )
@@ -743,10 +744,10 @@ def _verify_pades(pdf: bytes) -> list[SignatureReport]:
 def verify_pdf(pdf: bytes, *, actor: Any = None) -> VerificationReport:
     """Check every seal in a PDF: intact, covering the whole file, certified by the platform,
     the seal usable when it was applied, the use on the platform's log."""
-    if len(pdf) > _max_pdf():
+    if len(pdf) > max_pdf_bytes():
         raise _refuse(
             ErrorCode.PDF_TOO_LARGE,
-            _("文件过大,不能超过%(mb)d MB。") % {"mb": _max_pdf() // (1024 * 1024)},
+            _("文件过大,不能超过%(mb)d MB。") % {"mb": max_pdf_bytes() // (1024 * 1024)},
             status=413,
         )
     try:

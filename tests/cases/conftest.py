@@ -22,3 +22,19 @@ def named_citizen(citizen: Any) -> Any:
     citizen.mobile = "13912345678"
     citizen.save()
     return citizen
+
+
+@pytest.fixture
+def id_card_type(db: None) -> Any:
+    """The ``resident_id_card`` licence type the catalogue fixtures' M02 and F02 name."""
+    from tests.cases.support import create_id_card_type
+
+    return create_id_card_type()
+
+
+@pytest.fixture
+def held_id_card(id_card_type: Any, citizen: Any, owning_department: Any) -> Any:
+    """A valid ``resident_id_card`` e-licence the citizen holds (issued to their account)."""
+    from tests.cases.support import give_id_card
+
+    return give_id_card(citizen, owning_department)

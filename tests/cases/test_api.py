@@ -104,8 +104,9 @@ def test_the_whole_journey_from_draft_to_accepted(published: Any, citizen: Any, 
     assert len(case_no) == 17
     assert body["submitted_at"]
     materials = {m["code"]: m for m in body["materials"]}
-    assert materials["M02"]["status"] == "exempt"
-    assert materials["M02"]["exempt_by"] == "licence:resident_id_card"
+    # No e-licence held nor consented: the licence-typed M02 is an optional upload, not exempt.
+    assert materials["M02"]["status"] == "missing"
+    assert materials["M02"]["exempt_by"] == ""
 
     # A retry with the same key answers the same case, unchanged.
     again = submit(applicant, case["id"], key="journey-1")

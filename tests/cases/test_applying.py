@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tests.cases.support import FORM, PDF, fields, refusal
 from tests.factories import AccountFactory
-from yiwang.cases import services
+from yiwang.cases import paperless, services
 from yiwang.cases.models import Case, CaseCounter, CaseEvent, CaseStatus, Channel, MaterialStatus
 from yiwang.kernel.models import AuditEntry
 
@@ -203,8 +203,11 @@ def test_other_user_cannot_touch_a_draft(published: Any, citizen: Any) -> None:
 # --- submission -----------------------------------------------------------------------------
 
 
-def test_submit_gives_a_case_number_and_records_the_exemption(published: Any, citizen: Any) -> None:
+def test_submit_gives_a_case_number_and_records_the_exemption(
+    published: Any, citizen: Any, held_id_card: Any
+) -> None:
     case = ready_draft(citizen, published.code)
+    paperless.use_licence(actor=citizen, case=case, code="M02")
 
     submitted = services.submit(actor=citizen, case=case, idempotency_key="k-1")
 
@@ -219,11 +222,12 @@ def test_submit_gives_a_case_number_and_records_the_exemption(published: Any, ci
     assert materials["M01"].status == MaterialStatus.UPLOADED
     assert materials["M01"].file is not None and materials["M01"].file.name == "x.pdf"
     assert materials["M02"].status == MaterialStatus.EXEMPT
-    assert materials["M02"].exempt_by == "licence:resident_id_card"
+    assert materials["M02"].exempt_by == f"licence:{held_id_card.current().identifier}"
     assert materials["M03"].status == MaterialStatus.MISSING
     assert audit_rows(submitted, "cases.submitted") == 1
     assert list(submitted.events.values_list("kind", flat=True)) == [
         "draft_created",
+        "licence_consented",
         "submitted",
     ]
 

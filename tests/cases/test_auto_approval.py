@@ -54,7 +54,9 @@ MATERIALS = [
         "name": "申请人身份证明",
         "form": "copy",
         "copies": 1,
-        "required": True,
+        # Optional: a licence-typed material is met only by a consented e-licence (免提交), and
+        # these tests are about the decision, not the materials.
+        "required": False,
         "source": "licence",
         "license_type": "resident_id_card",
         "meaning": "applicant.id_card",

@@ -70,7 +70,9 @@ ID_CARD = {
     "name": "经营者身份证明",
     "form": "copy",
     "copies": 1,
-    "required": True,
+    # Optional: an item's own submission meets a licence-typed material only with a consented
+    # e-licence (paperless.py); a life event still marks it exempt on the application itself.
+    "required": False,
     "source": "licence",
     "license_type": "resident_id_card",
     "meaning": "applicant.id_card",
@@ -406,10 +408,12 @@ def test_materials_met_by_a_licence_are_recorded_as_exempt(submitted: Case) -> N
     assert submitted.materials.get(code="applicant.id_card").exempt_by == (
         "licence:resident_id_card"
     )
+    # Each item's own copy is not marked: an item's submission counts a licence-typed material
+    # as met only with a consented e-licence (paperless.py), which a life event does not ask for.
     for child, code in zip(children(submitted), ["M02", "H02", "X02"], strict=True):
         material = child.materials.get(code=code)
-        assert material.status == MaterialStatus.EXEMPT
-        assert material.exempt_by == "licence:resident_id_card"
+        assert material.status == MaterialStatus.MISSING
+        assert material.exempt_by == ""
 
 
 def test_a_merged_form_error_points_at_the_merged_field_and_submits_nothing(

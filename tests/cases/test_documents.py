@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from tests.cases.support import FORM, PDF, signed_in
 from tests.factories import AccountFactory, StaffFactory
-from yiwang.cases import documents, handling, services
+from yiwang.cases import documents, handling, paperless, services
 from yiwang.cases.models import Case, CaseStatus, Decision, TaskStatus
 from yiwang.kernel.models import AuditEntry, StoredFile
 
@@ -33,10 +33,12 @@ def approver(owning_department: Any) -> Any:
     return StaffFactory(username="approver", role="approver", department=owning_department)
 
 
-def submit(implementation: Any, applicant: Any, key: str = "k-1") -> Case:
+def submit(implementation: Any, applicant: Any, key: str = "k-1", licence: bool = False) -> Case:
     case = services.start(actor=applicant, implementation_code=implementation.code)
     services.save_form(actor=applicant, case=case, form_data=dict(FORM))
     services.attach(actor=applicant, case=case, code="M01", stream=io.BytesIO(PDF), name="a.pdf")
+    if licence:  # the applicant consents to their e-licence standing in for M02 (免提交)
+        paperless.use_licence(actor=applicant, case=case, code="M02")
     return services.submit(actor=applicant, case=case, idempotency_key=key)
 
 
@@ -57,8 +59,8 @@ def decide(case: Case, approver: Any, outcome: str = "approve", opinion: str = "
 
 
 @pytest.fixture
-def accepted(published: Any, citizen: Any, clerk: Any) -> Case:
-    case = services.accept(actor=clerk, case=submit(published, citizen))
+def accepted(published: Any, citizen: Any, clerk: Any, held_id_card: Any) -> Case:
+    case = services.accept(actor=clerk, case=submit(published, citizen, licence=True))
     case.refresh_from_db()
     return case
 
@@ -128,7 +130,9 @@ def test_acceptance_notice_gives_the_number_due_dates_materials_and_contacts(
     assert f"承诺办结日期{chinese(accepted.promised_due)}" in text
     assert f"法定办结日期{chinese(accepted.statutory_due)}" in text
     assert "个体工商户登记(备案)申请书是已上传" in text
-    assert "经营者身份证明是免提交：电子证照（resident_id_card）" in text
+    identifier = accepted.materials.get(code="M02").exempt_by.removeprefix("licence:")
+    assert ".JMSFZ." in identifier
+    assert f"经营者身份证明否免提交：电子证照（{identifier}）" in text
     assert "经营场所使用证明否未提交" in text
     assert "027-12345678" in text
     assert "武汉市武昌区中北路1号政务服务中心2楼" in text

@@ -344,9 +344,10 @@ def test_materials_page_shows_what_need_not_be_uploaded(published: Any, citizen:
     html = signed_in(citizen).get(page_url(case, "materials")).content.decode()
 
     assert "个体工商户登记(备案)申请书" in html and "经营场所使用证明" in html
-    assert "无需上传(将通过电子证照/共享数据获取)" in html
     assert 'id="file-M01"' in html and 'id="file-M03"' in html
-    assert 'id="file-M02"' not in html  # met by the resident ID card e-licence
+    # M02 names a licence type the applicant does not hold: an ordinary (optional) upload.
+    assert 'id="file-M02"' in html
+    assert "您持有有效的电子证照" not in html and "无需上传" not in html
     assert "第 2 步，共 3 步" in html
 
 
@@ -425,7 +426,7 @@ def test_check_page_shows_the_answers_and_submits_once(published: Any, citizen: 
     check = client.get(page_url(case, "check"))
     html = check.content.decode()
     assert "张三" in html and "420106199001011234" in html
-    assert "已上传：a.pdf" in html and "无需上传(将通过电子证照/共享数据获取)" in html
+    assert "已上传：a.pdf" in html and "未上传（非必要）" in html
     assert "第 3 步，共 3 步" in html
     key = check_key(html)
 

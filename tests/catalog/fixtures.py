@@ -56,7 +56,7 @@ def item_data(**overrides: Any) -> dict[str, Any]:
                 "name": "经营者身份证明",
                 "form": "copy",
                 "copies": 1,
-                "required": True,
+                "required": False,  # met by an e-licence when held; else optional here
                 "source": "licence",
                 "license_type": "resident_id_card",
                 "meaning": "applicant.id_card",
@@ -233,7 +233,7 @@ def food_licence(
                 "name": "法定代表人身份证",
                 "form": "copy",
                 "copies": 1,
-                "required": True,
+                "required": False,  # met by an e-licence when held; else optional here
                 "source": "licence",
                 "license_type": "resident_id_card",
                 "meaning": "applicant.id_card",

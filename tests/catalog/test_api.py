@@ -401,6 +401,7 @@ def test_catalogue_staff_edit_a_draft(implementation: Any, catalog_editor: Any, 
                 {
                     "code": "M02",
                     "name": "经营者身份证明",
+                    "required": False,  # optional in the item (met by an e-licence when held)
                     "source": "licence",
                     "license_type": "resident_id_card",
                     "meaning": "applicant.id_card",

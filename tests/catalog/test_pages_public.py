@@ -309,7 +309,7 @@ def test_guide_materials_table_marks_what_need_not_be_submitted(
     material_rows = [" ".join(re.sub(r"<[^>]+>", " ", r).split()) for r in rows[1:4]]
     assert material_rows[0].startswith("1 个体工商户登记(备案)申请书 原件 1 必要")
     assert (
-        "经营者身份证明 复印件 1 必要 免提交：可调用电子证照（resident_id_card）"
+        "经营者身份证明 复印件 1 非必要（视情况提交） 免提交：可调用电子证照（resident_id_card）"
         in (material_rows[1])
     )
     assert "经营场所使用证明 复印件 2 非必要" in material_rows[2]

@@ -86,7 +86,7 @@ def test_create_item_stores_elements_and_materials_and_audits(item: Any, item_ow
     materials = list(stored.materials.all())
     assert [(m.position, m.code, m.required, m.copies) for m in materials] == [
         (0, "M01", True, 1),
-        (1, "M02", True, 1),
+        (1, "M02", False, 1),  # optional: met by an e-licence when held
         (2, "M03", False, 2),
     ]
     assert materials[1].exempt_possible and materials[1].license_type == "resident_id_card"

@@ -17,7 +17,15 @@ from ninja import File, HeaderEx, P, QueryEx, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from yiwang.cases import access, api_bundles, api_results, api_workbench, permissions, services
+from yiwang.cases import (
+    access,
+    api_bundles,
+    api_results,
+    api_workbench,
+    paperless,
+    permissions,
+    services,
+)
 from yiwang.cases.models import Case, CaseStatus
 from yiwang.cases.schemas import CaseFormIn, CaseOut, CaseStartIn, RefuseIn, SupplementIn
 from yiwang.kernel.errors import DomainError
@@ -216,6 +224,15 @@ def attach_material(request: HttpRequest, case_id: int, code: str, file: File[Up
     case = _own_case(request, case_id)
     services.attach(actor=request.user, case=case, code=code, stream=file, name=file.name or "file")
     return _fresh(case)
+
+
+@router.post("/{int:case_id}/materials/{code}/licence", response={200: CaseOut, **ERRORS})
+def use_licence(request: HttpRequest, case_id: int, code: str) -> Any:
+    """Consent to the applicant's valid e-licence standing in for one material (免提交): the
+    material is met by the licence (``exempt_by`` = ``licence:<identifier>``), checked again
+    and its use recorded at submission. 409 ``case_licence_unavailable`` without one."""
+    paperless.use_licence(actor=request.user, case=_own_case(request, case_id), code=code)
+    return _fresh(_own_case(request, case_id))
 
 
 @router.post("/{int:case_id}/submit", response={200: CaseOut, **ERRORS})

@@ -18,7 +18,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from yiwang.cases import handling, services
+from yiwang.cases import handling, paperless, services
 from yiwang.cases.models import Case, TaskStatus
 from yiwang.kernel.demo import PERSONS, person_id_number
 
@@ -85,7 +85,12 @@ def _apply(username: str, implementation: str, key: str) -> Case | None:
     )
     for material in case.materials.all():
         requirement = version.materials.get(code=material.code)
-        if not requirement.exempt_possible:
+        if requirement.license_type and paperless.offer(case, requirement.license_type):
+            # The applicant holds a valid e-licence of the type: consent to it (免提交).
+            paperless.use_licence(actor=applicant, case=case, code=material.code)
+        elif requirement.license_type or not requirement.exempt_possible:
+            # Met by shared data needs nothing; anything else (a licence-typed material
+            # without a licence held included) is uploaded.
             services.attach(
                 actor=applicant,
                 case=case,

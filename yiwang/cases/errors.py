@@ -26,3 +26,4 @@ class ErrorCode(StrEnum):
     DELIVERY_STATUS = "case_delivery_status_invalid"
     CARRIER_UNAVAILABLE = "case_carrier_unavailable"
     DOCUMENT_NOT_ISSUED = "case_document_not_issued"
+    LICENCE_UNAVAILABLE = "case_licence_unavailable"

@@ -215,10 +215,21 @@ class MaterialRow:
     form: str = ""  # original, copy...
     note: str = ""
     needed_by: list[str] | None = None  # the items of a life event that need it
+    #: The applicant's valid e-licence that may stand in for it (免提交), offered for consent.
+    licence_offer: dict[str, Any] | None = None
+    #: The identifier of the licence the applicant consented to use for it.
+    licence_used: str = ""
 
 
 def exempt_note(exempt_possible: bool) -> str:
     return _("无需上传(将通过电子证照/共享数据获取)") if exempt_possible else ""
+
+
+def material_exempt_note(shared_data: bool, licence_used: str) -> str:
+    """What the materials page says of a requirement the applicant need not upload."""
+    if licence_used:
+        return _("已使用电子证照(%(identifier)s),无需上传") % {"identifier": licence_used}
+    return _("无需上传(将通过共享数据获取)") if shared_data else ""
 
 
 def material_errors(errors: list[dict[str, Any]] | None, code: str) -> list[str]:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from yiwang.cases import documents, notify, permissions, workflow
+from yiwang.cases import documents, notify, paperless, permissions, workflow
 from yiwang.cases.errors import ErrorCode
 from yiwang.cases.models import (
     Case,
@@ -233,7 +233,8 @@ def attach(*, actor: Any, case: Case, code: str, stream: IO[bytes], name: str) -
         )
     material.file = files.store_file(stream, name=name, actor=actor)
     material.status = MaterialStatus.UPLOADED
-    material.save(update_fields=["file", "status"])
+    material.exempt_by = ""  # an upload takes the place of a consented e-licence (免提交)
+    material.save(update_fields=["file", "status", "exempt_by"])
     return material
 
 
@@ -299,22 +300,33 @@ def _material_errors(case: Case) -> list[dict[str, Any]]:
         requirement = requirements.get(material.code)
         if material.status == MaterialStatus.UPLOADED or requirement is None:
             continue
-        if requirement.exempt_possible:
-            # Met by an e-licence or shared data (免提交): recorded as such; the licence and
-            # exchange modules will verify the source once they exist.
+        if requirement.license_type:
+            # Met by an e-licence only with the applicant's consent (paperless.py), checked
+            # again now; otherwise an upload like any other.
+            error = paperless.recheck(case, material, requirement.license_type)
+            if error is not None:
+                errors.append(error)
+                continue
+            if paperless.licence_of(material):
+                continue
+        elif requirement.exempt_possible:
+            # Met by shared data (免提交): recorded as such; the exchange module will fetch
+            # and verify it once it exists.
             material.status = MaterialStatus.EXEMPT
-            material.exempt_by = (
-                f"licence:{requirement.license_type}"
-                if requirement.license_type
-                else f"data:{requirement.shared_data}"
-            )
+            material.exempt_by = f"data:{requirement.shared_data}"
             material.save(update_fields=["status", "exempt_by"])
-        elif material.required:
+            continue
+        if material.required:
             errors.append(
                 {
                     "field": f"materials.{material.code}",
                     "code": "material_missing",
-                    "message": _("请上传“%(name)s”。") % {"name": material.name},
+                    "message": (
+                        _("请上传“%(name)s”,或使用您的电子证照。")
+                        if requirement.license_type
+                        else _("请上传“%(name)s”。")
+                    )
+                    % {"name": material.name},
                 }
             )
     return errors
@@ -375,6 +387,7 @@ def submit(*, actor: Any, case: Case, idempotency_key: str) -> Case:
     case.submitted_at = now
     case.idempotency_key = key
     workflow.start(case)
+    paperless.record_uses(case)
     try:
         case.save(
             update_fields=[

@@ -13,6 +13,11 @@ urlpatterns: list[URLPattern] = [
     path("my-cases/<int:case_id>/form/", views.form, name="form"),
     path("my-cases/<int:case_id>/materials/", views.materials, name="materials"),
     path("my-cases/<int:case_id>/materials/<str:code>/", views.upload, name="upload"),
+    path(
+        "my-cases/<int:case_id>/materials/<str:code>/licence/",
+        views.use_licence,
+        name="use-licence",
+    ),
     path("my-cases/<int:case_id>/check/", views.check, name="check"),
     path("my-cases/<int:case_id>/submitted/", views.submitted, name="submitted"),
     path("my-cases/<int:case_id>/resubmit/", views.resubmit, name="resubmit"),

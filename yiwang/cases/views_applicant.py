@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from yiwang.cases import access, clock, delivery, pages, services
+from yiwang.cases import access, clock, delivery, pages, paperless, services
 from yiwang.cases.errors import ErrorCode
 from yiwang.cases.forms_applicant import SELF, Question, questions, read_answers
 from yiwang.cases.models import (
@@ -143,6 +143,9 @@ def _material_rows(case: Case, errors: list[dict[str, Any]] | None = None) -> li
     for material in case.materials.select_related("file"):
         requirement = requirements.get(material.code)
         stored: Any = material.file
+        licence_type = requirement.license_type if requirement else ""
+        used = paperless.licence_of(material)
+        offer = paperless.offer(case, licence_type) if licence_type and not used else None
         rows.append(
             MaterialRow(
                 code=material.code,
@@ -152,7 +155,11 @@ def _material_rows(case: Case, errors: list[dict[str, Any]] | None = None) -> li
                 copies=requirement.copies if requirement else 1,
                 status=material.status,
                 status_label=str(material.get_status_display()),
-                exempt_note=pages.exempt_note(bool(requirement and requirement.exempt_possible)),
+                exempt_note=pages.material_exempt_note(
+                    bool(requirement and not licence_type and requirement.exempt_possible), used
+                ),
+                licence_offer=offer,
+                licence_used=used,
                 file_name=stored.name if stored else "",
                 file_size=stored.size if stored else 0,
                 errors=pages.material_errors(errors, material.code),
@@ -303,6 +310,22 @@ def upload(request: HttpRequest, case_id: int, code: str) -> HttpResponse:
         materials_url=reverse("cases_applicant:materials", args=[case.pk]),
         away=_case_url(case),
     )
+
+
+@signed_in
+@require_POST
+def use_licence(request: HttpRequest, case_id: int, code: str) -> HttpResponse:
+    """The applicant consents to their e-licence standing in for one material (免提交)."""
+    case = _applicant_case(request, case_id)
+    if not _editable(request.user, case):
+        return redirect(_case_url(case))
+    try:
+        paperless.use_licence(actor=request.user, case=case, code=code)
+    except DomainError as exc:
+        errors = [{"field": f"materials.{code}", "code": str(exc.code), "message": exc.message}]
+        return _materials_page(request, case, errors, exc.status)
+    messages.success(request, _("已使用您的电子证照,该材料无需上传。"))
+    return redirect(reverse("cases_applicant:materials", args=[case.pk]) + f"#material-{code}")
 
 
 # --- check and submit ----------------------------------------------------------------------

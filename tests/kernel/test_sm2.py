@@ -213,8 +213,8 @@ def test_a_created_key_signs_through_the_store_and_is_audited() -> None:
 def test_the_stored_private_key_is_not_the_plaintext_key() -> None:
     key = services.create_signing_key(actor="system", owner_type="issuer", owner_id="420106")
     token = key.private_key
-    private = keystore._unwrap(keystore.wrapping_key(), token, _aad(key))
-    scalar = private.scalar()
+    scalar = keystore._unwrap(keystore.wrapping_key(), token, _aad(key))
+    assert sm2.PrivateKey.from_scalar(scalar).public_key.fingerprint() == key.fingerprint
     stored = SigningKey.objects.values_list("private_key", flat=True).get(pk=key.pk)
     for form in (scalar.hex(), scalar.hex().upper(), str(int.from_bytes(scalar, "big"))):
         assert form not in stored
@@ -255,3 +255,23 @@ def test_a_disabled_key_no_longer_signs() -> None:
 
 def _aad(key: SigningKey) -> bytes:
     return keystore._associated_data(key.owner_type, key.owner_id, key.fingerprint)
+
+
+@pytest.mark.django_db
+def test_the_store_keeps_ecdsa_keys_for_pades_the_same_way() -> None:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = services.create_signing_key(
+        actor="system", owner_type="seal", owner_id="S-9", algorithm="ecdsa-p256"
+    )
+    assert key.algorithm == "ecdsa-p256" and len(key.public_key) == 130
+    signature = keystore.key_store().sign(key, b"document")
+    # An ordinary ECDSA P-256 / SHA-256 signature: cryptography checks it without us.
+    keystore.ecdsa_public_key_of(key).verify(signature, b"document", ec.ECDSA(hashes.SHA256()))
+    assert keystore.verify_with(key, signature, b"document")
+    assert not keystore.verify_with(key, signature, b"documenT")
+    with pytest.raises(ValueError):
+        keystore.public_key_of(key)  # not an SM2 key
+    scalar = keystore._unwrap(keystore.wrapping_key(), key.private_key, _aad(key))
+    assert scalar.hex() not in key.private_key

@@ -58,6 +58,9 @@ if YIWANG_KEYSTORE_KEY and not (
     and all(c in "0123456789abcdefABCDEF" for c in YIWANG_KEYSTORE_KEY)
 ):
     raise ConfigError("YIWANG_KEYSTORE_KEY", "expected 32 hexadecimal characters (16 random bytes)")
+# E-seals: the largest PDF sealed or verified. E-licences: minutes a 亮证 grant stays usable.
+YIWANG_SEAL_MAX_PDF_BYTES = env.integer("YIWANG_SEAL_MAX_PDF_BYTES", 20 * 1024 * 1024, minimum=1)
+YIWANG_LICENSE_GRANT_MINUTES = env.integer("YIWANG_LICENSE_GRANT_MINUTES", 5, minimum=1)
 
 # Text messages: the adapter class (the local one records to a table and the console).
 YIWANG_SMS_GATEWAY = env.string("YIWANG_SMS_GATEWAY", "yiwang.kernel.sms.LocalGateway")

@@ -293,7 +293,7 @@ def _sealed(content: bytes, case: Case, purpose: str) -> bytes:
     from yiwang.seals import services as seals
 
     return seals.seal_for_department(
-        content, department_code=case.department.code, purpose=purpose, reference=case.case_no
+        content, department_code=case.department.code, purpose=purpose, reference=case.case_no or ""
     )
 
 

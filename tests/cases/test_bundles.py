@@ -403,17 +403,51 @@ def test_each_item_gets_the_part_of_the_form_its_own_schema_asks_for(submitted: 
     assert fire.form_data == {"applicant_name": "张三", "venue_area": 120, "exits": 2}
 
 
-def test_materials_met_by_a_licence_are_recorded_as_exempt(submitted: Case) -> None:
-    assert submitted.materials.get(code="applicant.id_card").status == MaterialStatus.EXEMPT
-    assert submitted.materials.get(code="applicant.id_card").exempt_by == (
-        "licence:resident_id_card"
-    )
-    # Each item's own copy is not marked: an item's submission counts a licence-typed material
-    # as met only with a consented e-licence (paperless.py), which a life event does not ask for.
+def test_a_licence_typed_material_without_consent_is_an_ordinary_upload(submitted: Case) -> None:
+    material = submitted.materials.get(code="applicant.id_card")
+    assert (material.status, material.exempt_by) == (MaterialStatus.MISSING, "")
     for child, code in zip(children(submitted), ["M02", "H02", "X02"], strict=True):
         material = child.materials.get(code=code)
-        assert material.status == MaterialStatus.MISSING
-        assert material.exempt_by == ""
+        assert (material.status, material.exempt_by) == (MaterialStatus.MISSING, "")
+
+
+def test_a_consented_licence_meets_the_material_for_every_item(
+    life_event: Any, citizen: Any, held_id_card: Any
+) -> None:
+    from yiwang.licenses import services as licences
+
+    saved = licences.materials_saved()
+    parent = filled(life_event, citizen)
+    bundles.use_licence_bundle(actor=citizen, parent=parent, code="applicant.id_card")
+    submitted = bundles.submit_bundle(actor=citizen, parent=parent, idempotency_key="k-1")
+
+    identifier = held_id_card.current().identifier
+    material = submitted.materials.get(code="applicant.id_card")
+    assert (material.status, material.exempt_by) == (
+        MaterialStatus.EXEMPT,
+        f"licence:{identifier}",
+    )
+    numbers = set()
+    for child, code in zip(children(submitted), ["M02", "H02", "X02"], strict=True):
+        material = child.materials.get(code=code)
+        assert (material.status, material.exempt_by) == (
+            MaterialStatus.EXEMPT,
+            f"licence:{identifier}",
+        )
+        numbers.add(child.case_no)
+    # Each item's department read the licence once: the holder sees three uses.
+    uses = licences.uses_of(held_id_card).filter(via="paperless")
+    assert {u.case_no for u in uses} == numbers
+    assert licences.materials_saved() == saved + 3
+
+
+def test_consent_without_a_licence_is_refused(life_event: Any, citizen: Any) -> None:
+    parent = filled(life_event, citizen)
+    exc = refusal(
+        bundles.use_licence_bundle, actor=citizen, parent=parent, code="applicant.id_card"
+    )
+    assert exc.code == "case_licence_unavailable" and exc.status == 409
+    assert parent.materials.get(code="applicant.id_card").status == MaterialStatus.MISSING
 
 
 def test_a_merged_form_error_points_at_the_merged_field_and_submits_nothing(

@@ -49,6 +49,7 @@ class BundleMaterialOut(Schema):
     status: str
     status_label: str
     exempt_by: str
+    license_type: str = Field("", description="the e-licence type that may meet it (免提交)")
     file_id: uuid.UUID | None
     file_name: str
     needed_by: list[str] = Field(description="the names of the items that need it")
@@ -173,6 +174,19 @@ def attach_bundle_material(
     parent = _bundle(request, bundle_id)
     bundles.attach_bundle(
         actor=request.user, parent=parent, meaning=meaning, stream=file, name=file.name or "file"
+    )
+    return bundles.summary(parent)
+
+
+@router.post(
+    "/bundles/{int:bundle_id}/materials/{meaning}/licence", response={200: BundleOut, **ERRORS}
+)
+def use_bundle_licence(request: HttpRequest, bundle_id: int, meaning: str) -> Any:
+    """Consent to the applicant's valid e-licence standing in for one material, for every item
+    that needs it. 409 ``case_licence_unavailable`` without one."""
+    parent = _bundle(request, bundle_id)
+    bundles.use_licence_bundle(
+        actor=request.user, parent=parent, code=bundles.material_code(meaning)
     )
     return bundles.summary(parent)
 

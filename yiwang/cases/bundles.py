@@ -27,7 +27,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.cases import services
+from yiwang.cases import paperless, services
 from yiwang.cases.errors import ErrorCode
 from yiwang.cases.models import (
     Case,
@@ -244,6 +244,45 @@ def _merged_pointer(field: str, keys: dict[str, str]) -> str:
     return "/".join(parts)
 
 
+def licence_type_of(children: list[Case], code: str) -> str:
+    """The licence type that may meet the parent's material ``code`` ('' when none does)."""
+    for child in children:
+        for requirement in _requirements(child):
+            if material_code(requirement.meaning_key) == code and requirement.license_type:
+                return str(requirement.license_type)
+    return ""
+
+
+def _pass_licence(material: CaseMaterial, children: list[Case]) -> None:
+    """A parent material met by a licence: every child requirement of its meaning is too."""
+    for child in children:
+        codes = [own for own, code in _meanings(child).items() if code == material.code]
+        if codes:
+            child.materials.filter(code__in=codes).update(
+                file=None, status=MaterialStatus.EXEMPT, exempt_by=material.exempt_by
+            )
+
+
+@transaction.atomic
+def use_licence_bundle(*, actor: Any, parent: Case, code: str) -> CaseMaterial:
+    """The applicant consents to their e-licence standing in for the application's material
+    ``code``, for every item that needs it (see paperless.py)."""
+    parent = _bundle(actor, parent)
+    if parent.status != CaseStatus.DRAFT:
+        raise services._transition(parent, _("使用电子证照"))
+    children = list(children_of(parent))
+    material = parent.materials.filter(code=code).first()
+    material = paperless.consent(
+        actor=actor,
+        case=parent,
+        material=material,
+        license_type=licence_type_of(children, code),
+        code=code,
+    )
+    _pass_licence(material, children)
+    return material
+
+
 def _exempt_source(children: list[Case], code: str) -> str:
     """Where an exempt material comes from (the first child requirement of its meaning)."""
     for child in children:
@@ -264,16 +303,32 @@ def _material_errors(
         entry = entries.get(material.code)
         if material.status == MaterialStatus.UPLOADED or entry is None:
             continue
-        if entry["exempt_possible"]:
+        licence_type = licence_type_of(children, material.code)
+        if licence_type:
+            # Met by an e-licence only with consent, checked again now (paperless.py).
+            error = paperless.recheck(parent, material, licence_type)
+            if error is not None:
+                errors.append(error)
+                continue
+            if paperless.licence_of(material):
+                _pass_licence(material, children)
+                continue
+        elif entry["exempt_possible"]:
             material.status = MaterialStatus.EXEMPT
             material.exempt_by = _exempt_source(children, material.code)
             material.save(update_fields=["status", "exempt_by"])
-        elif material.required:
+            continue
+        if material.required:
             errors.append(
                 {
                     "field": f"materials.{material.code}",
                     "code": "material_missing",
-                    "message": _("请上传“%(name)s”。") % {"name": material.name},
+                    "message": (
+                        _("请上传“%(name)s”,或使用您的电子证照。")
+                        if licence_type
+                        else _("请上传“%(name)s”。")
+                    )
+                    % {"name": material.name},
                 }
             )
     return errors
@@ -538,6 +593,7 @@ def summary(parent: Case) -> dict[str, Any]:
                 "status": material.status,
                 "status_label": str(material.get_status_display()),
                 "exempt_by": material.exempt_by,
+                "license_type": licence_type_of(children, material.code),
                 "file_id": material.file_id,
                 "file_name": material.file.name if material.file else "",
                 "needed_by": [names.get(s, s) for s in entry.get("sources", [])],

@@ -61,14 +61,34 @@ def use_licence(*, actor: Any, case: Case, code: str) -> CaseMaterial:
     requirement = (
         services.version_of(case).materials.filter(code=code).first() if material else None
     )
-    found = offer(case, requirement.license_type) if requirement is not None else None
+    return consent(
+        actor=actor,
+        case=case,
+        material=material,
+        license_type=requirement.license_type if requirement is not None else "",
+        code=code,
+    )
+
+
+def unavailable(code: str) -> DomainError:
+    return DomainError(
+        ErrorCode.LICENCE_UNAVAILABLE,
+        _("您没有可用于该材料的有效电子证照,请上传材料。"),
+        status=409,
+        material=code,
+    )
+
+
+def consent(
+    *, actor: Any, case: Case, material: CaseMaterial | None, license_type: str, code: str
+) -> CaseMaterial:
+    """Mark ``material`` as met by the applicant's valid licence of ``license_type`` (in the
+    caller's transaction, the case locked); 409 when they hold none."""
+    from yiwang.cases import services
+
+    found = offer(case, license_type)
     if material is None or found is None:
-        raise DomainError(
-            ErrorCode.LICENCE_UNAVAILABLE,
-            _("您没有可用于该材料的有效电子证照,请上传材料。"),
-            status=409,
-            material=code,
-        )
+        raise unavailable(code)
     material.status = MaterialStatus.EXEMPT
     material.exempt_by = f"{PREFIX}{found['identifier']}"
     material.file = None
@@ -79,7 +99,7 @@ def use_licence(*, actor: Any, case: Case, code: str) -> CaseMaterial:
         "licence_consented",
         material=code,
         identifier=found["identifier"],
-        license_type=requirement.license_type if requirement else "",
+        license_type=license_type,
     )
     return material
 

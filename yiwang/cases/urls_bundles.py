@@ -16,6 +16,11 @@ urlpatterns: list[URLPattern] = [
         views.upload,
         name="upload",
     ),
+    path(
+        "my-cases/life-events/<int:bundle_id>/materials/<str:code>/licence/",
+        views.use_licence,
+        name="use-licence",
+    ),
     path("my-cases/life-events/<int:bundle_id>/check/", views.check, name="check"),
     path("my-cases/life-events/<int:bundle_id>/submitted/", views.submitted, name="submitted"),
 ]

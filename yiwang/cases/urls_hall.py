@@ -14,6 +14,11 @@ urlpatterns: list[URLPattern] = [
     path("staff/cases/hall/<int:case_id>/form/", views.form, name="form"),
     path("staff/cases/hall/<int:case_id>/materials/", views.materials, name="materials"),
     path("staff/cases/hall/<int:case_id>/materials/<str:code>/", views.upload, name="upload"),
+    path(
+        "staff/cases/hall/<int:case_id>/materials/<str:code>/licence/",
+        views.use_licence,
+        name="use-licence",
+    ),
     path("staff/cases/hall/<int:case_id>/check/", views.check, name="check"),
     path("staff/cases/hall/<int:case_id>/submitted/", views.submitted, name="submitted"),
     path("staff/cases/<int:case_id>/result/", views.result, name="result"),

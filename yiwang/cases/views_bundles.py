@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from yiwang.cases import access, bundles, pages
+from yiwang.cases import access, bundles, pages, paperless
 from yiwang.cases.errors import ErrorCode
 from yiwang.cases.forms_applicant import SELF, Question, UploadForm, questions
 from yiwang.cases.forms_applicant import read_answers as read_form
@@ -92,23 +92,37 @@ def _questions(
 
 def _material_rows(parent: Case, errors: list[dict[str, Any]] | None = None) -> list[MaterialRow]:
     keys = _keys(parent)
-    return [
-        MaterialRow(
-            code=m["code"],
-            key=keys.get(m["code"], ""),
-            name=m["name"],
-            required=m["required"],
-            copies=m["copies"],
-            status=m["status"],
-            status_label=m["status_label"],
-            exempt_note=pages.exempt_note(m["exempt_possible"]),
-            file_name=m["file_name"],
-            file_size=None,
-            errors=pages.material_errors(errors, m["code"]),
-            needed_by=m["needed_by"],
+    rows = []
+    for m in bundles.summary(parent)["materials"]:
+        used = (
+            m["exempt_by"][len(paperless.PREFIX) :]
+            if m["exempt_by"].startswith(paperless.PREFIX)
+            else ""
         )
-        for m in bundles.summary(parent)["materials"]
-    ]
+        licence_type = m["license_type"]
+        rows.append(
+            MaterialRow(
+                code=m["code"],
+                key=keys.get(m["code"], ""),
+                name=m["name"],
+                required=m["required"],
+                copies=m["copies"],
+                status=m["status"],
+                status_label=m["status_label"],
+                exempt_note=pages.material_exempt_note(
+                    bool(m["exempt_possible"] and not licence_type), used
+                ),
+                licence_offer=paperless.offer(parent, licence_type)
+                if licence_type and not used
+                else None,
+                licence_used=used,
+                file_name=m["file_name"],
+                file_size=None,
+                errors=pages.material_errors(errors, m["code"]),
+                needed_by=m["needed_by"],
+            )
+        )
+    return rows
 
 
 # --- start ----------------------------------------------------------------------------------
@@ -260,6 +274,24 @@ def upload(request: HttpRequest, bundle_id: int, code: str) -> HttpResponse:
     messages.success(request, _("已上传“%(name)s”。") % {"name": material.name})
     key = _keys(parent).get(material.code, "")
     return redirect(_url(parent, "materials", f"material-{key}" if key else ""))
+
+
+@signed_in
+@require_POST
+def use_licence(request: HttpRequest, bundle_id: int, code: str) -> HttpResponse:
+    """The applicant consents to their e-licence standing in for one material, for every
+    item that needs it (免提交)."""
+    parent = _bundle(request, bundle_id)
+    if not _editable(request.user, parent):
+        return redirect(_url(parent))
+    try:
+        bundles.use_licence_bundle(actor=request.user, parent=parent, code=code)
+    except DomainError as exc:
+        pages.refused_as_404(exc)
+        errors = [{"field": f"materials.{code}", "code": str(exc.code), "message": exc.message}]
+        return _materials_page(request, parent, errors, exc.status)
+    messages.success(request, _("已使用您的电子证照,该材料无需上传。"))
+    return redirect(reverse("cases_bundles:materials", args=[parent.pk]) + f"#material-{code}")
 
 
 # --- check and submit -----------------------------------------------------------------------

@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from yiwang.cases import delivery, permissions, services
+from yiwang.cases import delivery, paperless, permissions, services
 from yiwang.cases.forms_applicant import read_answers
 from yiwang.cases.forms_staff import WorkbenchForm
 from yiwang.cases.models import (
@@ -390,6 +390,22 @@ def upload(request: HttpRequest, case_id: int, code: str) -> HttpResponse:
         invalid_status=422,
         not_found_as_404=False,
     )
+
+
+@hall_page
+@require_POST
+def use_licence(request: HttpRequest, case_id: int, code: str) -> HttpResponse:
+    """The applicant at the window agrees that their e-licence stands in for one material."""
+    case = _hall_case(request, case_id)
+    if (away := _draft_or_redirect(case)) is not None:
+        return away
+    try:
+        paperless.use_licence(actor=request.user, case=case, code=code)
+    except DomainError as exc:
+        errors = [{"field": f"materials.{code}", "code": str(exc.code), "message": exc.message}]
+        return _materials_page(request, case, errors, exc.status)
+    messages.success(request, _("已使用申请人的电子证照,该材料无需上传。"))
+    return redirect(reverse(f"{NAMESPACE}:materials", args=[case.pk]) + f"#material-{code}")
 
 
 # --- 4. check and submit ---------------------------------------------------------------------

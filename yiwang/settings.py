@@ -159,8 +159,8 @@ INSTALLED_APPS = [
     "yiwang.identity",
     "yiwang.catalog",
     "yiwang.seals",  # before cases: the demo's case documents come out sealed
+    "yiwang.licenses",  # before cases: demo applicants use their e-licences (免提交)
     "yiwang.cases",
-    "yiwang.licenses",
     "yiwang.portal",
 ]
 

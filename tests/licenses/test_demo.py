@@ -23,7 +23,7 @@ def test_demo_licences_load_twice(db: None) -> None:
     counts = (LicenseType.objects.count(), License.objects.count())
     demo.load(actor="demo", say=said.append)
 
-    assert counts == (4, 4)
+    assert counts == (5, 5)
     assert (LicenseType.objects.count(), License.objects.count()) == counts
     from django.contrib.auth import get_user_model
 
@@ -32,6 +32,7 @@ def test_demo_licences_load_twice(db: None) -> None:
     assert {lic.license_type.code for lic in services.licenses_of_person(zhang)} == {
         "marriage_certificate",
         "household_register",
+        "resident_id_card",
     }
     assert {lic.license_type.code for lic in services.licenses_of_holder(zhang)} >= {
         "business_licence",

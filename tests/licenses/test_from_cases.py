@@ -124,3 +124,23 @@ def test_case_summary_for_reads_the_case(case: Any, verified_citizen: Any) -> No
     assert summary["applicant_name"] == "张伟"
     assert summary["department_code"] == case.department.code
     assert cases.case_summary_for(0) is None
+
+
+def test_licence_fields_take_the_forms_answers_by_name_then_by_their_sources() -> None:
+    from yiwang.licenses.services import licence_data_from_form
+
+    schema = {
+        "properties": {
+            "address": {"type": "string"},
+            "name": {"type": "string", "x-from": ["shop_name", "entity.name"]},
+            "legal_representative": {"x-from": ["entity.legal_representative", "applicant.name"]},
+            "capital": {"x-from": ["registered_capital"]},
+        }
+    }
+    form = {"address": "中北路1号", "entity_name": "长江餐饮", "applicant_name": "张伟", "x": 1}
+    meanings = {"entity.name": "entity_name", "applicant.name": "applicant_name"}
+    assert licence_data_from_form(schema, form, meanings) == {
+        "address": "中北路1号",
+        "name": "长江餐饮",  # shop_name absent: the form's entity.name
+        "legal_representative": "张伟",
+    }

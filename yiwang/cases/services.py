@@ -584,7 +584,7 @@ def case_summary_for(case_id: int) -> dict[str, Any] | None:
     result licence): its form data, applicant and department. None when there is no such
     case. Read-only; the caller decides who sees what of it."""
     case: Case | None = (
-        Case.objects.filter(pk=case_id).select_related("applicant", "department").first()
+        Case.objects.filter(pk=case_id).select_related("applicant", "department", "version").first()
     )
     if case is None:
         return None
@@ -593,10 +593,18 @@ def case_summary_for(case_id: int) -> dict[str, Any] | None:
     if case.entity_credit_code:
         names = {e["credit_code"]: e["name"] for e in enterprise.entities_for(applicant)}
         entity_name = names.get(case.entity_credit_code, "")
+    schema = case.version.form_schema if case.version is not None else {}
+    meanings = {
+        str(spec["x-meaning"]): name
+        for name, spec in (schema or {}).get("properties", {}).items()
+        if isinstance(spec, dict) and spec.get("x-meaning")
+    }
     return {
         "case_id": case.pk,
         "case_no": case.case_no or "",
         "form_data": dict(case.form_data or {}),
+        # The form's field for each meaning it declares (``x-meaning``, e.g. entity.address).
+        "form_meanings": meanings,
         "applicant_id": case.applicant_id,
         "applicant_name": getattr(applicant, "display_name", "") or "",
         "applicant_id_number": getattr(applicant, "id_number", "") or "",

@@ -39,15 +39,16 @@ TYPES: list[tuple[str, str, str, str, int | None, str, dict[str, str]]] = [
         "business_licence",
         "YYZZ",
         "营业执照",
-        "entity",
+        "either",  # a company's, or a sole trader's (个体工商户) issued to the person
         None,
         "市场监督管理部门",
         {
+            "name": "名称",
             "entity_type": "类型",
-            "legal_representative": "法定代表人",
+            "legal_representative": "法定代表人(经营者)",
             "registered_capital": "注册资本",
             "established_on": "成立日期",
-            "address": "住所",
+            "address": "住所(经营场所)",
             "business_scope": "经营范围",
         },
     ),
@@ -93,7 +94,47 @@ TYPES: list[tuple[str, str, str, str, int | None, str, dict[str, str]]] = [
             "address": "住址",
         },
     ),
+    (
+        "resident_id_card",
+        "JMSFZ",
+        "居民身份证",
+        "person",
+        20,
+        "公安机关",
+        {"sex": "性别", "ethnicity": "民族", "address": "住址"},
+    ),
 ]
+
+
+#: Where a licence field's value comes from when a case issues it (``x-from``: form field
+#: names or meanings, the first present wins), and which fields every licence of the type has
+#: (the others only some: a company's capital, not a sole trader's).
+SOURCES: dict[str, dict[str, list[str]]] = {
+    "business_licence": {
+        "name": ["shop_name", "entity.name"],
+        "entity_type": ["organization_form", "entity_type"],
+        "legal_representative": ["entity.legal_representative", "applicant.name"],
+        "address": ["entity.address"],
+        "business_scope": ["entity.business_scope"],
+    },
+}
+OPTIONAL: dict[str, set[str]] = {
+    "business_licence": {"entity_type", "registered_capital", "established_on"},
+}
+
+
+def _schema(code: str, fields: dict[str, str]) -> dict[str, Any]:
+    sources = SOURCES.get(code, {})
+    properties = {
+        field: {**_text(title), **({"x-from": sources[field]} if field in sources else {})}
+        for field, title in fields.items()
+    }
+    optional = OPTIONAL.get(code, set())
+    return {
+        "type": "object",
+        "required": [f for f in fields if f not in optional],
+        "properties": properties,
+    }
 
 
 def _ensure_types(actor: Any) -> int:
@@ -109,11 +150,7 @@ def _ensure_types(actor: Any) -> int:
             holder_kind=holder_kind,
             validity_years=years,
             issuing_department_kind=kind,
-            fields_schema={
-                "type": "object",
-                "required": list(fields),
-                "properties": {field: _text(title) for field, title in fields.items()},
-            },
+            fields_schema=_schema(code, fields),
             layout=[{"field": field, "label": title} for field, title in fields.items()],
         )
         created += 1
@@ -141,6 +178,7 @@ def load(actor: Any, say: Any) -> None:
             holder_name=entity_name,
             holder_credit_code=credit_code,
             data={
+                "name": entity_name,
                 "entity_type": "有限责任公司(自然人投资或控股)",
                 "legal_representative": name,
                 "registered_capital": "壹佰万元整",
@@ -204,6 +242,19 @@ def load(actor: Any, say: Any) -> None:
             ],
         )
         issued += 1
+    if not has("resident_id_card", **person):
+        services.issue(
+            actor=actor,
+            type_code="resident_id_card",
+            issuer_department_code=POLICE,
+            holder_kind="person",
+            holder_name=name,
+            holder_id_number=id_number,
+            holder_user_id=zhang.pk if zhang else None,
+            data={"sex": "男", "ethnicity": "汉", "address": "武汉市武昌区积玉桥街道和平大道100号"},
+            valid_from=dt.date(2016, 8, 1),
+        )
+        issued += 1
     department = Department.objects.get(code=ISSUER)
     if not LicenseUserDepartment.objects.filter(
         department=department, revoked_at__isnull=True
@@ -212,5 +263,5 @@ def load(actor: Any, say: Any) -> None:
     say(
         f"licence types: {created_types} created, {len(TYPES) - created_types} kept; "
         f"licences: {issued} issued ({entity_name}: 营业执照, 食品经营许可证; {name}: 结婚证, "
-        f"居民户口簿 imported from paper); {ISSUER} verified as a user department"
+        f"居民户口簿 imported from paper, 居民身份证); {ISSUER} verified as a user department"
     )

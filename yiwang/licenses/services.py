@@ -1570,6 +1570,24 @@ def entity_name(credit_code: str) -> str:
 
 
 @transaction.atomic
+def licence_data_from_form(
+    schema: dict[str, Any], form: dict[str, Any], meanings: dict[str, str]
+) -> dict[str, Any]:
+    """A case's form answers as a licence's data. Each licence field takes the form's field of
+    the same name, else the first of its ``x-from`` sources the form has: a form field's name
+    or a meaning the form declares (``x-meaning``), e.g.
+    ``"x-from": ["shop_name", "entity.name"]``."""
+    data: dict[str, Any] = {}
+    for name, spec in (schema or {}).get("properties", {}).items():
+        sources = [name, *((spec or {}).get("x-from") or [])] if isinstance(spec, dict) else [name]
+        for source in sources:
+            field = source if source in form else meanings.get(str(source), "")
+            if field and form.get(field) not in (None, ""):
+                data[name] = form[field]
+                break
+    return data
+
+
 def issue_for_case(payload: dict[str, Any]) -> License | None:
     """Issue the result licence of an approved case (the ``cases.completed`` handler); a
     redelivered event finds the licence already issued and issues nothing."""
@@ -1589,9 +1607,11 @@ def issue_for_case(payload: dict[str, Any]) -> License | None:
     from yiwang.cases.services import case_summary_for
 
     summary = case_summary_for(int(case_id)) or {}
-    form = summary.get("form_data", {})
-    properties = license_type.fields_schema.get("properties", {})
-    data = {name: form[name] for name in properties if name in form}
+    data = licence_data_from_form(
+        license_type.fields_schema,
+        summary.get("form_data", {}),
+        summary.get("form_meanings", {}),
+    )
     credit_code = str(payload.get("entity_credit_code") or "")
     if credit_code:
         holder = Holder(

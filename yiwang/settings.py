@@ -61,6 +61,9 @@ if YIWANG_KEYSTORE_KEY and not (
 # E-seals: the largest PDF sealed or verified. E-licences: minutes a 亮证 grant stays usable.
 YIWANG_SEAL_MAX_PDF_BYTES = env.integer("YIWANG_SEAL_MAX_PDF_BYTES", 20 * 1024 * 1024, minimum=1)
 YIWANG_LICENSE_GRANT_MINUTES = env.integer("YIWANG_LICENSE_GRANT_MINUTES", 5, minimum=1)
+# The address citizens reach the platform at: printed in documents (e.g. a licence's QR code
+# opens its verification page there).
+YIWANG_PUBLIC_URL = env.string("YIWANG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Text messages: the adapter class (the local one records to a table and the console).
 YIWANG_SMS_GATEWAY = env.string("YIWANG_SMS_GATEWAY", "yiwang.kernel.sms.LocalGateway")

@@ -78,3 +78,13 @@ def test_a_wrong_check_character_or_structure_is_invalid() -> None:
 def test_issuer_code_prefers_the_credit_code() -> None:
     assert identifiers.issuer_code("420106-SCJG") == "420106SCJG"
     assert identifiers.issuer_code("420106-SCJG", "11420106MB0000000X") == "11420106MB0000000X"
+
+
+def test_a_qr_link_carries_the_payload_and_reads_back() -> None:
+    from yiwang.licenses import signing
+
+    payload = signing.qr_payload("1.2.156.3005.2.SPJY.ABC.00000001.1.X", "3045" + "00" * 10)
+    link = signing.qr_link(payload)
+    assert link.startswith("http://127.0.0.1:8000/verify/license/?qr=YWL1.")
+    assert signing.parse_qr(link) == signing.parse_qr(payload) is not None
+    assert signing.parse_qr("https://example.com/verify/license/?x=1") is None

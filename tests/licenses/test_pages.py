@@ -231,6 +231,16 @@ def test_public_verification_of_a_qr_payload_and_bad_input(client: Any, held: An
     assert "请输入证照标识" in _text(empty)
 
 
+def test_a_phone_scanning_the_qr_code_opens_the_answer(client: Any, held: Any) -> None:
+    from yiwang.licenses import signing
+
+    link = signing.qr_link(services.view(held)["qr"])
+    path = link.removeprefix("http://127.0.0.1:8000")
+    assert "真实有效" in _text(client.get(path))
+    tampered = path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB")
+    assert "真实有效" not in _text(client.get(tampered))
+
+
 def test_public_verification_of_the_pdf(client: Any, held: Any) -> None:
     content, _record = services.pdf_of(held)
     upload = io.BytesIO(content)

@@ -16,6 +16,7 @@ from reportlab.platypus import Image, Spacer
 
 from yiwang.kernel import pdf
 from yiwang.kernel.fields import SensitiveKind, mask
+from yiwang.licenses import signing
 
 INFO_KEY = "/YiwangLicence"
 _PAYLOAD_IN_BYTES = re.compile(rb"YWL1\.[0-9A-Z.]{10,160}\.[A-Za-z0-9_-]{40,200}")
@@ -73,7 +74,7 @@ def rows(document: Document) -> list[tuple[str, str]]:
 def render(document: Document) -> bytes:
     style = pdf.styles()
     qr = io.BytesIO()
-    segno.make(document.qr, error="m").save(qr, kind="png", scale=4, border=2)
+    segno.make(signing.qr_link(document.qr), error="m").save(qr, kind="png", scale=4, border=2)
     qr.seek(0)
     story: list[Any] = [
         pdf.paragraph(document.type_name, style.centred_title),

@@ -22,6 +22,7 @@ import functools
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
 
 from yiwang.kernel import services as kernel
 from yiwang.kernel import sm2
@@ -106,6 +107,22 @@ def qr_payload(identifier: str, signature_hex: str) -> str:
     return f"{QR_PREFIX}{identifier}.{sig}"
 
 
+def qr_link(payload: str) -> str:
+    """What a licence's QR code holds: its verification page on this platform, carrying the
+    payload, so any phone camera opens the answer (``YIWANG_PUBLIC_URL``)."""
+    from django.conf import settings
+
+    return f"{settings.YIWANG_PUBLIC_URL}/verify/license/?qr={quote(payload, safe='')}"
+
+
+def _from_link(text: str) -> str:
+    """The payload a verification link carries (the text itself when it is not a link)."""
+    if not text.lower().startswith(("http://", "https://")):
+        return text
+    values = parse_qs(urlsplit(text).query).get("qr", [])
+    return values[0] if values else ""
+
+
 @dataclass(frozen=True)
 class QrContent:
     identifier: str
@@ -113,8 +130,9 @@ class QrContent:
 
 
 def parse_qr(payload: str) -> QrContent | None:
-    """The identifier and signature a QR payload carries; None when it is not one of ours."""
-    payload = (payload or "").strip()
+    """The identifier and signature a QR payload (or the verification link that carries it)
+    holds; None when it is not one of ours."""
+    payload = _from_link((payload or "").strip()[:1000]).strip()
     if not payload.startswith(QR_PREFIX) or len(payload) > 400:
         return None
     identifier, _, sig = payload[len(QR_PREFIX) :].rpartition(".")

@@ -180,7 +180,7 @@ def _ip(request: HttpRequest) -> str:
 def _verify(request: HttpRequest, text: str) -> services.VerificationResult:
     actor = request.user if request.user.is_authenticated else None
     text = text.strip()
-    if text.upper().startswith("YWL1."):
+    if text.upper().startswith("YWL1.") or text.lower().startswith(("http://", "https://")):
         return services.verify_qr(text, actor=actor)
     return services.verify_identifier(text, actor=actor)
 
@@ -199,7 +199,12 @@ def verify(request: HttpRequest) -> HttpResponse:
     summary: list[dict[str, str]] = []
     status = 200
     try:
-        if request.method == "POST" and "text" in request.POST:
+        if request.method == "GET" and request.GET.get("qr"):
+            # A phone scanned the licence's QR code: its link carries the payload.
+            ratelimit.hit("licenses-verify", _ip(request), limit=VERIFY_LIMIT, window_seconds=600)
+            actor = request.user if request.user.is_authenticated else None
+            result = services.verify_qr(request.GET["qr"], actor=actor)
+        elif request.method == "POST" and "text" in request.POST:
             if form.is_valid() and form.cleaned_data["text"].strip():
                 ratelimit.hit(
                     "licenses-verify", _ip(request), limit=VERIFY_LIMIT, window_seconds=600

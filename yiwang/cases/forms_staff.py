@@ -21,19 +21,11 @@ from yiwang.cases.forms_applicant import field_names
 from yiwang.cases.models import Case, CaseStatus, CaseTask, TaskOutcome
 from yiwang.catalog import services as catalog
 from yiwang.kernel.errors import DomainError
+from yiwang.kernel.forms import SummaryForm
 from yiwang.kernel.models import Department
 
-MULTI_INPUT_WIDGETS = (forms.RadioSelect, forms.CheckboxSelectMultiple)
 
-
-def anchor(bound: forms.BoundField) -> str:
-    """The id an error summary links to: the input itself, or a group's first option."""
-    if isinstance(bound.field.widget, MULTI_INPUT_WIDGETS):
-        return f"{bound.auto_id}_0"
-    return str(bound.id_for_label or bound.auto_id)
-
-
-class WorkbenchForm(forms.Form):
+class WorkbenchForm(SummaryForm):
     """A form whose service refusals land on its fields."""
 
     #: Where a refusal that names no field of this form is linked from the summary.
@@ -53,23 +45,6 @@ class WorkbenchForm(forms.Form):
             field = self.field_for(str(item.get("field", "")))
             message = str(item.get("message", "")) or str(error.message)
             self.add_error(field if field in self.fields else None, message)
-
-    def summary(self) -> list[dict[str, str]]:
-        """The error summary: every problem, each linked to the field that has it."""
-        rows = [
-            {"href": f"#{self.summary_fallback}", "message": str(message)}
-            for message in self.non_field_errors()
-        ]
-        for bound in self:
-            for message in bound.errors:
-                rows.append(
-                    {
-                        "href": f"#{anchor(bound)}",
-                        "message": _("%(label)s：%(message)s")
-                        % {"label": bound.label, "message": message},
-                    }
-                )
-        return rows
 
     def value(self, name: str) -> Any:
         """A valid filter's value; an invalid one is shown as an error and not applied."""

@@ -46,17 +46,10 @@ from yiwang.catalog.schemas import (
     WithdrawIn,
 )
 from yiwang.kernel.errors import DomainError
+from yiwang.kernel.forms import SummaryForm, anchor
 from yiwang.kernel.models import Department, Region, RegionLevel
 
-MULTI_INPUT_WIDGETS = (forms.RadioSelect, forms.CheckboxSelectMultiple)
 _INDEXED = re.compile(r"^(?P<list>fees|materials)\[(?P<i>\d+)\](?:\.(?P<attr>\w+))?")
-
-
-def anchor(bound: forms.BoundField) -> str:
-    """The id an error summary links to: the input itself, or a group's first option."""
-    if isinstance(bound.field.widget, MULTI_INPUT_WIDGETS):
-        return f"{bound.auto_id}_0"
-    return str(bound.id_for_label or bound.auto_id)
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:
@@ -70,7 +63,7 @@ def _loc(loc: tuple[int | str, ...]) -> str:
     return text
 
 
-class StaffForm(forms.Form):
+class StaffForm(SummaryForm):
     """A form whose service refusals land on its fields."""
 
     #: Where a refusal that names no field of this form is linked from the summary.
@@ -104,23 +97,6 @@ class StaffForm(forms.Form):
             field = self.field_for(name)
             message = _("%(field)s 的值无效：%(msg)s") % {"field": name, "msg": item.get("msg")}
             self.add_error(field if field in self.fields else None, message)
-
-    def summary(self) -> list[dict[str, str]]:
-        """The error summary: every problem, each linked to the field that has it."""
-        rows = [
-            {"href": f"#{self.summary_fallback}", "message": str(message)}
-            for message in self.non_field_errors()
-        ]
-        for bound in self:
-            for message in bound.errors:
-                rows.append(
-                    {
-                        "href": f"#{anchor(bound)}",
-                        "message": _("%(label)s：%(message)s")
-                        % {"label": bound.label, "message": message},
-                    }
-                )
-        return rows
 
 
 # --- the implementation list --------------------------------------------------------------

@@ -15,10 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yiwang.kernel.errors import DomainError
+from yiwang.kernel.forms import SummaryForm
 from yiwang.seals.models import SealFormat, SealKind
 from yiwang.seals.services import AUTOMATIC_PURPOSES
-
-MULTI_INPUT_WIDGETS = (forms.RadioSelect, forms.CheckboxSelectMultiple)
 
 PURPOSE_LABELS: dict[str, Any] = {
     "cases.acceptance": gettext_lazy("受理通知书"),
@@ -30,14 +29,7 @@ PURPOSE_CHOICES = [(p, PURPOSE_LABELS.get(p, p)) for p in AUTOMATIC_PURPOSES]
 FIELD_ALIASES = {"department_code": "department", "user_id": "username"}
 
 
-def anchor(bound: forms.BoundField) -> str:
-    """The id an error summary links to: the input itself, or a group's first option."""
-    if isinstance(bound.field.widget, MULTI_INPUT_WIDGETS):
-        return f"{bound.auto_id}_0"
-    return str(bound.id_for_label or bound.auto_id)
-
-
-class SealForm(forms.Form):
+class SealForm(SummaryForm):
     """A form whose service refusals land on its fields."""
 
     #: Where a refusal that names no field of this form is linked from the summary.
@@ -55,22 +47,6 @@ class SealForm(forms.Form):
             name = FIELD_ALIASES.get(name, name)
             message = str(item.get("message", "")) or str(error.message)
             self.add_error(name if name in self.fields else self.default_field, message)
-
-    def summary(self) -> list[dict[str, str]]:
-        rows = [
-            {"href": f"#{self.summary_fallback}", "message": str(message)}
-            for message in self.non_field_errors()
-        ]
-        for bound in self:
-            for message in bound.errors:
-                rows.append(
-                    {
-                        "href": f"#{anchor(bound)}",
-                        "message": _("%(label)s：%(message)s")
-                        % {"label": bound.label, "message": message},
-                    }
-                )
-        return rows
 
 
 class RegisterForm(SealForm):

@@ -223,6 +223,18 @@ def test_grant_and_withdraw(seal: Any, seal_admin: Any, clerk: Any, citizen: Any
     assert not SealPermission.objects.filter(seal=seal, revoked_at=None).exists()
 
 
+def test_naming_the_keeper(seal: Any, seal_admin: Any, clerk: Any, citizen: Any) -> None:
+    client = signed_in(seal_admin)
+    url = f"{API}/{seal.pk}/keeper"
+
+    named = client.put(url, {"user_id": clerk.pk}, content_type="application/json")
+    assert named.json()["keeper"] == clerk.get_username()
+    assert AuditEntry.objects.get(action="seals.keeper_changed").details["to"] == clerk.pk
+    not_staff = client.put(url, {"user_id": citizen.pk}, content_type="application/json")
+    assert_error(not_staff, 422, "seal_invalid")
+    assert Seal.objects.get(pk=seal.pk).keeper_id == clerk.pk
+
+
 def test_automatic_purposes(seal: Any, seal_admin: Any) -> None:
     client = signed_in(seal_admin)
     url = f"{API}/{seal.pk}/automatic"

@@ -192,6 +192,19 @@ def test_grant_to_someone_who_is_not_staff_is_refused_on_the_field(
     assert not SealPermission.objects.filter(seal=seal).exists()
 
 
+def test_naming_the_keeper_on_the_seals_page(
+    client: Any, seal_admin: Any, seal: Any, clerk: Any, citizen: Any
+) -> None:
+    client.force_login(seal_admin)
+    refused = client.post(f"/staff/seals/{seal.pk}/do/keeper/", {"keeper-username": "citizen"})
+    assert refused.status_code == 422
+    assert refused.context["keeper_form"].errors["username"]
+    response = client.post(f"/staff/seals/{seal.pk}/do/keeper/", {"keeper-username": "clerk"})
+    assert response.status_code == 302
+    page = client.get(f"/staff/seals/{seal.pk}/").content.decode()
+    assert "保管人" in page and "clerk" in page
+
+
 def test_automatic_purposes_form(client: Any, seal_admin: Any, seal: Any) -> None:
     client.force_login(seal_admin)
     response = client.post(

@@ -262,6 +262,14 @@ def withdraw(request: HttpRequest, seal_id: int, user_id: int) -> Any:
     return _out(seal)
 
 
+@router.put("/{int:seal_id}/keeper", response={200: SealOut, **ERRORS})
+def keeper(request: HttpRequest, seal_id: int, payload: UserIn) -> Any:
+    """Name the staff member who keeps the seal."""
+    seal = get_visible(request.user, seal_id)
+    services.set_keeper(actor=request.user, seal=seal, keeper=_staff_user(payload.user_id))
+    return _out(get_visible(request.user, seal_id))
+
+
 @router.put("/{int:seal_id}/automatic", response={200: SealOut, **ERRORS})
 def automatic(request: HttpRequest, seal_id: int, payload: PurposesIn) -> Any:
     seal = get_visible(request.user, seal_id)

@@ -117,6 +117,15 @@ class GrantForm(SealForm):
     default_field = "username"
 
 
+class KeeperForm(SealForm):
+    username = forms.CharField(
+        label=gettext_lazy("保管人用户名"),
+        max_length=150,
+        error_messages={"required": gettext_lazy("请填写保管人的用户名。")},
+    )
+    default_field = "username"
+
+
 class PurposesForm(SealForm):
     automatic_purposes = forms.MultipleChoiceField(
         label=gettext_lazy("自动用章事项"),

@@ -305,6 +305,31 @@ def withdraw_use(*, actor: Any, seal: Seal, user: Any) -> int:
 
 
 @transaction.atomic
+def set_keeper(*, actor: Any, seal: Seal, keeper: Any) -> Seal:
+    """Name the person who keeps the seal (保管人): an active staff member, answerable for it."""
+    _require_manage(actor, seal.department)
+    if keeper is None or not (keeper.is_active and keeper.is_staff):
+        raise _refuse(
+            ErrorCode.INVALID,
+            _("保管人须为在岗的工作人员。"),
+            status=422,
+            errors=[
+                {"field": "keeper", "code": "invalid", "message": _("保管人须为在岗的工作人员。")}
+            ],
+        )
+    previous = seal.keeper_id
+    seal.keeper = keeper
+    seal.save(update_fields=["keeper"])
+    audit.record(
+        "seals.keeper_changed",
+        actor=actor,
+        target=seal,
+        details={"from": previous, "to": keeper.pk},
+    )
+    return seal
+
+
+@transaction.atomic
 def set_automatic_purposes(*, actor: Any, seal: Seal, purposes: list[str]) -> Seal:
     _require_manage(actor, seal.department)
     unknown = [p for p in purposes if p not in AUTOMATIC_PURPOSES]

@@ -240,6 +240,7 @@ def _detail_context(
         },
         "reason_form": bound.get("status") or forms.ReasonForm(prefix="status"),
         "grant_form": bound.get("grant") or forms.GrantForm(prefix="grant"),
+        "keeper_form": bound.get("keeper") or forms.KeeperForm(prefix="keeper"),
         "purposes_form": purposes_form,
         "summary": summary,
         **_nav(user, "detail"),
@@ -253,7 +254,7 @@ def seal_detail(request: HttpRequest, seal_id: int) -> HttpResponse:
 
 
 STATUS_ACTIONS = {"enable", "suspend", "revoke"}
-ACTIONS = STATUS_ACTIONS | {"grant", "withdraw", "automatic"}
+ACTIONS = STATUS_ACTIONS | {"grant", "withdraw", "automatic", "keeper"}
 
 
 def _staff_named(username: str) -> Any:
@@ -281,6 +282,8 @@ def seal_action(request: HttpRequest, seal_id: int, action: str) -> HttpResponse
         key, form = "grant", forms.GrantForm(request.POST, prefix="grant")
     elif action == "automatic":
         key, form = "automatic", forms.PurposesForm(request.POST, prefix="automatic")
+    elif action == "keeper":
+        key, form = "keeper", forms.KeeperForm(request.POST, prefix="keeper")
     else:
         key, form = "withdraw", forms.SealForm(request.POST)
     if not form.is_valid():
@@ -302,6 +305,10 @@ def seal_action(request: HttpRequest, seal_id: int, action: str) -> HttpResponse
             person = _staff_named(data["username"])
             services.grant_use(actor=user, seal=seal, user=person)
             message = _("已授权 %(user)s 使用本印章。") % {"user": person.get_username()}
+        elif action == "keeper":
+            person = _staff_named(data["username"])
+            services.set_keeper(actor=user, seal=seal, keeper=person)
+            message = _("保管人已改为 %(user)s。") % {"user": person.get_username()}
         elif action == "automatic":
             services.set_automatic_purposes(
                 actor=user, seal=seal, purposes=list(data.get("automatic_purposes") or [])

@@ -145,3 +145,17 @@ def test_an_entity_licence_shows_the_credit_code(
     view = services.view(license)
     assert view["holder_credit_code"] == CREDIT_CODE
     assert view["status"] == "valid"
+
+
+def test_a_validity_in_years_from_29_february_ends_on_februarys_last_day() -> None:
+    import datetime as dt
+
+    from yiwang.licenses.models import LicenseType
+    from yiwang.licenses.services import _valid_until
+
+    five_years = LicenseType(code="t", validity_years=5)
+    assert _valid_until(five_years, dt.date(2024, 2, 29)) == dt.date(2029, 2, 28)
+    assert _valid_until(LicenseType(code="t", validity_years=4), dt.date(2024, 2, 29)) == (
+        dt.date(2028, 2, 28)
+    )
+    assert _valid_until(five_years, dt.date(2024, 3, 1)) == dt.date(2029, 2, 28)

@@ -47,8 +47,6 @@ from yiwang.licenses.schemas import (
 
 router = Router(tags=["licenses"])
 
-#: Public verifications one address may make in ten minutes.
-VERIFY_LIMIT = 120
 XLSX_MAX_BYTES = 5 * 1024 * 1024
 
 
@@ -74,7 +72,7 @@ def _type_out(license_type: LicenseType) -> dict[str, Any]:
 
 def _limit_public(request: HttpRequest) -> None:
     ip = context.current().source_ip or request.META.get("REMOTE_ADDR", "") or "unknown"
-    ratelimit.hit("licenses-verify", ip, limit=VERIFY_LIMIT, window_seconds=600)
+    ratelimit.hit("licenses-verify", ip, limit=services.VERIFY_LIMIT, window_seconds=600)
 
 
 # --- licence types -------------------------------------------------------------------------

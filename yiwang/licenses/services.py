@@ -237,12 +237,18 @@ def create_type(
 # --- issuing -------------------------------------------------------------------------------
 
 
+#: Public verifications per address per 10 minutes, the page and the API together.
+VERIFY_LIMIT = 120
+
+
 def _valid_until(license_type: LicenseType, valid_from: dt.date) -> dt.date | None:
     if license_type.validity_years:
         try:
             end = valid_from.replace(year=valid_from.year + license_type.validity_years)
-        except ValueError:  # 29 February
-            end = valid_from.replace(year=valid_from.year + license_type.validity_years, day=28)
+        except ValueError:  # from 29 February: the years end with February's last day
+            end = valid_from.replace(
+                year=valid_from.year + license_type.validity_years, month=3, day=1
+            )
         return end - dt.timedelta(days=1)
     if license_type.validity_days:
         return valid_from + dt.timedelta(days=license_type.validity_days - 1)
@@ -1061,21 +1067,54 @@ def verify_qr(payload: str, *, actor: Any = None) -> VerificationResult:
     return result
 
 
+def _check_identifier(identifier: str) -> VerificationResult:
+    """The stored signature of the version ``identifier`` names checked against its stored
+    data, and its status as of today; nothing written."""
+    identifier = (identifier or "").strip().upper()
+    if not identifiers.is_valid(identifier):
+        return _failed("malformed")
+    version = _find_version(identifier)
+    if version is None:
+        return _failed("not_found", identifier)
+    return _result(version, bytes.fromhex(version.signature))
+
+
 @transaction.atomic
 def verify_identifier(identifier: str, *, actor: Any = None) -> VerificationResult:
     """The typed-in case: the stored signature is checked against the stored data."""
-    identifier = (identifier or "").strip().upper()
-    if not identifiers.is_valid(identifier):
-        result = _failed("malformed")
-    else:
-        version = _find_version(identifier)
-        result = (
-            _failed("not_found", identifier)
-            if version is None
-            else _result(version, bytes.fromhex(version.signature))
-        )
+    result = _check_identifier(identifier)
     _log_verification(actor, result, "identifier")
     return result
+
+
+def check_identifier(identifier: str) -> dict[str, Any] | None:
+    """A read-only check of the licence version ``identifier`` names, made now — for a page
+    that shows a licence another module relies on (a material met by an e-licence) every time
+    it is drawn: unlike :func:`verify_identifier` it records no verification (no audit entry,
+    no use the holder sees). None when the identifier is malformed or unknown.
+
+    ``authentic``: the stored signature still covers the stored data; ``status`` the
+    licence's status as of today (:func:`effective_status`); ``current``: authentic, valid
+    and the latest version; ``message`` says which (e.g. "证照已注销。")."""
+    result = _check_identifier(identifier)
+    if result.reason in ("malformed", "not_found"):
+        return None
+    return {
+        "identifier": result.identifier,
+        "type_code": result.type_code,
+        "type_name": result.type_name,
+        "holder_name": result.holder_name,
+        "issuer_name": result.issuer_name,
+        "authentic": result.authentic,
+        "status": result.status,
+        "status_label": str(LicenseStatus(result.status).label),
+        "current": result.current,
+        "reason": result.reason,
+        "message": result.message,
+        "valid_until": result.valid_until,
+        "version": result.version,
+        "latest_version": result.latest_version,
+    }
 
 
 @dataclass(frozen=True)

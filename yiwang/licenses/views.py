@@ -35,8 +35,6 @@ signed_in = login_required(login_url=reverse_lazy("identity:login"))
 #: Where the session keeps the token and short code of the grants it made (only the hashes
 #: are stored in the database, so the QR page can be shown again only in this session).
 GRANTS_KEY = "licenses:grants"
-#: Public verifications one address may make in ten minutes (the API's limit).
-VERIFY_LIMIT = 60
 
 
 def _license_or_404(request: HttpRequest, license_id: int) -> License:
@@ -201,13 +199,15 @@ def verify(request: HttpRequest) -> HttpResponse:
     try:
         if request.method == "GET" and request.GET.get("qr"):
             # A phone scanned the licence's QR code: its link carries the payload.
-            ratelimit.hit("licenses-verify", _ip(request), limit=VERIFY_LIMIT, window_seconds=600)
+            ratelimit.hit(
+                "licenses-verify", _ip(request), limit=services.VERIFY_LIMIT, window_seconds=600
+            )
             actor = request.user if request.user.is_authenticated else None
             result = services.verify_qr(request.GET["qr"], actor=actor)
         elif request.method == "POST" and "text" in request.POST:
             if form.is_valid() and form.cleaned_data["text"].strip():
                 ratelimit.hit(
-                    "licenses-verify", _ip(request), limit=VERIFY_LIMIT, window_seconds=600
+                    "licenses-verify", _ip(request), limit=services.VERIFY_LIMIT, window_seconds=600
                 )
                 result = _verify(request, form.cleaned_data["text"])
             else:
@@ -225,7 +225,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                         status=422,
                     )
                 ratelimit.hit(
-                    "licenses-verify", _ip(request), limit=VERIFY_LIMIT, window_seconds=600
+                    "licenses-verify", _ip(request), limit=services.VERIFY_LIMIT, window_seconds=600
                 )
                 actor = request.user if request.user.is_authenticated else None
                 file_result = services.verify_file(content, actor=actor)

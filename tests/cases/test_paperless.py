@@ -16,6 +16,7 @@ from tests.factories import AccountFactory
 from yiwang.cases import paperless, services
 from yiwang.cases.models import Case, CaseStatus, MaterialStatus
 from yiwang.kernel.errors import DomainError
+from yiwang.kernel.models import AuditEntry
 from yiwang.licenses import services as licences
 from yiwang.licenses.models import LicenseUse
 
@@ -255,10 +256,58 @@ def test_the_staff_case_page_shows_the_licence_the_material_was_met_by(
     paperless.use_licence(actor=citizen, case=case, code="M02")
     case = services.submit(actor=citizen, case=case, idempotency_key="k-1")
 
+    uses_before = licences.uses_of(held_id_card).count()
+    audits_before = AuditEntry.objects.filter(action="licenses.verified").count()
+
     html = signed_in(clerk).get(f"/staff/cases/{case.pk}/").content.decode()
 
     assert "经营者身份证明" in html
-    assert f"依据：licence:{identifier}" in html
+    assert "电子证照：居民身份证" in html and f"证照标识 {identifier}" in html
+    assert "已核验：真实有效" in html
+    assert "依据：licence:" not in html
+    # the check drawn with the page is not a verification: no use, no audit entry
+    assert licences.uses_of(held_id_card).count() == uses_before
+    assert AuditEntry.objects.filter(action="licenses.verified").count() == audits_before
+
+
+def test_the_staff_case_page_names_the_problem_of_a_licence_revoked_since(
+    published: Any, citizen: Any, held_id_card: Any, clerk: Any
+) -> None:
+    identifier = held_id_card.current().identifier
+    case = draft(citizen, published.code)
+    paperless.use_licence(actor=citizen, case=case, code="M02")
+    case = services.submit(actor=citizen, case=case, idempotency_key="k-1")
+    licences.revoke(actor="test", license=held_id_card, reason="证件挂失")
+
+    html = signed_in(clerk).get(f"/staff/cases/{case.pk}/").content.decode()
+
+    assert f"证照标识 {identifier}" in html
+    assert "核验未通过：证照已注销。" in html
+    assert "已核验：真实有效" not in html
+
+
+def test_check_identifier_reads_without_recording(held_id_card: Any) -> None:
+    identifier = held_id_card.current().identifier
+    audits_before = AuditEntry.objects.count()
+
+    found = licences.check_identifier(identifier)
+
+    assert found is not None
+    assert found["type_name"] == "居民身份证" and found["identifier"] == identifier
+    assert found["authentic"] is True and found["current"] is True
+    assert found["status"] == "valid" and found["status_label"] == "有效"
+    assert found["holder_name"] != held_id_card.holder_name  # masked as on the document
+    assert AuditEntry.objects.count() == audits_before
+    licences.revoke(actor="test", license=held_id_card, reason="证件挂失")
+    audits_before = AuditEntry.objects.count()
+    revoked = licences.check_identifier(identifier)
+    assert revoked is not None
+    assert revoked["authentic"] is True and revoked["current"] is False
+    assert (revoked["status"], revoked["status_label"]) == ("revoked", "注销")
+    assert revoked["message"] == "证照已注销。"
+    assert licences.check_identifier("not-an-identifier") is None
+    assert AuditEntry.objects.count() == audits_before
+    assert not licences.uses_of(held_id_card).exists()
 
 
 # --- (f) someone else's licence -------------------------------------------------------------

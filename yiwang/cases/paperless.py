@@ -48,6 +48,17 @@ def licence_of(material: CaseMaterial) -> str:
     return material.exempt_by[len(PREFIX) :] if material.exempt_by.startswith(PREFIX) else ""
 
 
+def licence_check(material: CaseMaterial) -> dict[str, Any] | None:
+    """For the staff case page: the licence a material was met by, checked now (type name,
+    identifier, ``current``, and ``message`` naming a problem such as "证照已注销。") without
+    recording a verification; None for a material not met by a licence (or by one the
+    licences module does not know: the page shows its basis as recorded)."""
+    identifier = licence_of(material)
+    if not identifier:
+        return None
+    return _licences().check_identifier(identifier)  # type: ignore[no-any-return]
+
+
 @transaction.atomic
 def use_licence(*, actor: Any, case: Case, code: str) -> CaseMaterial:
     """The applicant consents to their e-licence standing in for the material ``code``."""

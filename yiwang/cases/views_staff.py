@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from yiwang.cases import access, clock, handling, permissions, queues, services
+from yiwang.cases import access, clock, handling, paperless, permissions, queues, services
 from yiwang.cases.forms_applicant import field_names
 from yiwang.cases.forms_staff import (
     CompleteTaskForm,
@@ -414,6 +414,7 @@ def _detail_context(
         "in_clear": in_clear,
         "form_rows": _form_rows(case, in_clear),
         "materials": materials,
+        "material_rows": [(m, paperless.licence_check(m)) for m in materials],
         "uploaded": MaterialStatus.UPLOADED,
         "steps": [{"task": s, "role_label": ROLE_LABELS.get(s.role, s.role)} for s in steps],
         "timeline": _timeline(case, labels),

@@ -55,9 +55,9 @@ def test_citizen_applies_online_from_the_guide(
     page.get_by_label("店铺名称").fill("张三小吃")
     page.get_by_role("button", name="保存并继续").click()
 
-    # Materials: the ID card comes from the e-licence; the application form is uploaded
+    # Materials: the application form is uploaded (the ID card is optional here)
     expect(page.get_by_role("heading", level=1)).to_have_text("上传申请材料")
-    expect(page.get_by_text("无需上传(将通过电子证照/共享数据获取)")).to_be_visible()
+    expect(page.locator("#material-M02")).to_contain_text("非必要")  # no e-licence held
     checked(page)
     upload(page, M01, a_pdf(tmp_path, "申请书.pdf"))
     expect(page.locator("#material-M01")).to_contain_text("申请书.pdf")

@@ -137,9 +137,9 @@ def test_clerk_applies_for_a_citizen_at_the_window_and_accepts_it(
     desk.get_by_label("店铺名称").fill("王芳小吃")
     desk.get_by_role("button", name="保存并继续").click()
 
-    # The materials she brought are scanned and uploaded; the ID card comes from the e-licence
+    # The materials she brought are scanned and uploaded (she holds no e-licence for the ID card)
     expect(desk.get_by_role("heading", name="窗口代办申请：收取申请材料")).to_be_visible()
-    expect(desk.get_by_text("无需上传(将通过电子证照/共享数据获取)")).to_be_visible()
+    expect(desk.locator("#material-M02")).to_contain_text("非必要")  # no e-licence held
     upload(desk, M01, a_pdf(tmp_path, "申请书.pdf"))
     check_narrow(desk, "cases-hall-materials")
     desk.get_by_role("link", name="继续", exact=True).click()

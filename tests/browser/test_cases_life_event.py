@@ -63,13 +63,13 @@ def test_citizen_applies_for_a_life_event_once_for_every_item(
     page.get_by_label("经营项目").fill(FORM["food_category"])
     page.get_by_role("button", name="保存并继续").click()
 
-    # One material list: the ID card both items need is asked once, and comes from the
-    # e-licence; the two application forms are uploaded
+    # One material list: the ID card both items need is asked once (optional here: no
+    # e-licence held); the two application forms are uploaded
     expect(page.get_by_role("heading", level=1)).to_have_text("上传申请材料")
     id_card = page.locator(".ap-material", has_text="经营者身份证明")
     expect(id_card).to_have_count(1)
     expect(id_card).to_contain_text("所需事项：个体工商户设立登记、食品经营许可")
-    expect(id_card).to_contain_text("无需上传(将通过电子证照/共享数据获取)")
+    expect(id_card).to_contain_text("非必要")  # no e-licence held: an optional upload
     checked(page)
     upload(page, M01, a_pdf(tmp_path, "登记申请书.pdf"))
     upload(page, F01, a_pdf(tmp_path, "许可申请书.pdf"))

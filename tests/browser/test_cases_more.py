@@ -200,13 +200,13 @@ def test_a_verified_adult_is_approved_at_once_and_downloads_the_decision(
     zhao = verified("zhao", ZHAO_MIN)  # 赵敏, real-name verified, born 2000
     page = signed_in_page(open_page, live_server, zhao, width=320, height=640)
 
-    # From the guide: apply online, fill the form; the ID card comes from the e-licence
+    # From the guide: apply online, fill the form
     page.goto(f"/guide/{auto_item.code}/")
     page.get_by_role("link", name="在线申请").click()
     page.get_by_role("button", name="开始申请").click()
     page.get_by_label("申请人姓名").fill("赵敏")
     page.get_by_role("button", name="保存并继续").click()
-    expect(page.get_by_text("无需上传(将通过电子证照/共享数据获取)")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("上传申请材料")
     page.get_by_role("link", name="继续").click()
     page.get_by_role("button", name="提交申请").click()
 

@@ -469,6 +469,7 @@ EVENT_LABELS = {
     "bundle_form_saved": gettext_lazy("保存一件事申请表"),
     "bundle_material_attached": gettext_lazy("上传一件事材料"),
     "bundle_submitted": gettext_lazy("提交一件事申请"),
+    "licence_consented": gettext_lazy("同意以电子证照代替材料(免提交)"),
     "delivery_chosen": gettext_lazy("选择结果送达方式"),
     "result_shipped": gettext_lazy("结果已寄出"),
     "result_delivered": gettext_lazy("结果已送达"),

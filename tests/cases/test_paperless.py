@@ -303,7 +303,7 @@ def test_check_identifier_reads_without_recording(held_id_card: Any) -> None:
     revoked = licences.check_identifier(identifier)
     assert revoked is not None
     assert revoked["authentic"] is True and revoked["current"] is False
-    assert (revoked["status"], revoked["status_label"]) == ("revoked", "注销")
+    assert (revoked["status"], revoked["status_label"]) == ("revoked", "已注销")
     assert revoked["message"] == "证照已注销。"
     assert licences.check_identifier("not-an-identifier") is None
     assert AuditEntry.objects.count() == audits_before

@@ -199,7 +199,7 @@ def test_suspend_without_reason_then_with_one_then_enable(seal: Any, seal_admin:
 
     suspended = client.post(f"{url}/suspend", {"reason": "盘点"}, content_type="application/json")
     assert suspended.status_code == 200
-    assert suspended.json()["status_label"] == "暂停"
+    assert suspended.json()["status_label"] == "已暂停"
     assert AuditEntry.objects.filter(action="seals.suspend", target_id=str(seal.pk)).exists()
 
     enabled = client.post(f"{url}/enable")

@@ -21,8 +21,8 @@ class HolderKind(models.TextChoices):
 
 class LicenseStatus(models.TextChoices):
     VALID = "valid", _("有效")
-    SUSPENDED = "suspended", _("暂停")
-    REVOKED = "revoked", _("注销")
+    SUSPENDED = "suspended", _("已暂停")
+    REVOKED = "revoked", _("已注销")
     EXPIRED = "expired", _("过期")
 
 

@@ -35,7 +35,7 @@ class SealKind(models.TextChoices):
 
 class SealStatus(models.TextChoices):
     ACTIVE = "active", _("启用")
-    SUSPENDED = "suspended", _("暂停")
+    SUSPENDED = "suspended", _("已暂停")
     REVOKED = "revoked", _("已注销")
 
 

@@ -42,6 +42,7 @@ api.add_router("/catalog/", "yiwang.catalog.api.router")
 api.add_router("/cases/", "yiwang.cases.api.router")
 api.add_router("/seals/", "yiwang.seals.api.router")
 api.add_router("/licenses/", "yiwang.licenses.api.router")
+api.add_router("/exchange/", "yiwang.exchange.api.router")
 
 
 def envelope(

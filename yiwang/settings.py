@@ -164,6 +164,7 @@ INSTALLED_APPS = [
     "yiwang.seals",  # before cases: the demo's case documents come out sealed
     "yiwang.licenses",  # before cases: demo applicants use their e-licences (免提交)
     "yiwang.cases",
+    "yiwang.exchange",
     "yiwang.portal",
 ]
 

@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("yiwang.cases.urls")),
     path("", include("yiwang.seals.urls")),
     path("", include("yiwang.licenses.urls")),
+    path("", include("yiwang.exchange.urls")),
     path("", include("yiwang.portal.urls")),
 ]

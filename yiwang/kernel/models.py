@@ -306,6 +306,12 @@ class BasePerson(models.Model):
 
     name = SensitiveField(_("姓名"), kind=SensitiveKind.TEXT)
     id_number = SensitiveField(_("居民身份证号码"), kind=SensitiveKind.ID_NUMBER)
+    gender = models.CharField(_("性别"), max_length=1, blank=True)  # 男 / 女
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    ethnicity = models.CharField(_("民族"), max_length=20, blank=True)
+    address = SensitiveField(_("户籍地址"), kind=SensitiveKind.TEXT, blank=True)
+    household_region = models.CharField(_("户籍地区划"), max_length=12, blank=True, db_index=True)
+    updated_at = models.DateTimeField(_("更新时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("人口基础信息")
@@ -324,6 +330,16 @@ class BaseLegalEntity(models.Model):
     representative_id_number = SensitiveField(
         _("法定代表人身份证号码"), kind=SensitiveKind.ID_NUMBER
     )
+    entity_type = models.CharField(_("市场主体类型"), max_length=60, blank=True)
+    registered_capital = models.DecimalField(
+        _("注册资本(万元)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    established_on = models.DateField(_("成立日期"), null=True, blank=True)
+    address = models.CharField(_("住所"), max_length=200, blank=True)
+    #: 存续 (active), 注销 (deregistered), 吊销 (revoked).
+    status = models.CharField(_("登记状态"), max_length=16, default="active")
+    region = models.CharField(_("登记机关区划"), max_length=12, blank=True, db_index=True)
+    updated_at = models.DateTimeField(_("更新时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("法人基础信息")
@@ -331,6 +347,26 @@ class BaseLegalEntity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.credit_code})"
+
+
+class BaseCreditRecord(models.Model):
+    """A row of the credit base data (信用基础库): a commendation (red list), a serious
+    dishonesty listing (black list) or an administrative penalty of a legal entity."""
+
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, db_index=True)
+    kind = models.CharField(_("类别"), max_length=16)  # red / black / penalty
+    title = models.CharField(_("事由"), max_length=200)
+    decided_by = models.CharField(_("认定部门"), max_length=200)
+    decided_on = models.DateField(_("认定日期"))
+    expires_on = models.DateField(_("有效期至"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("信用基础信息")
+        verbose_name_plural = pgettext_lazy("plural", "信用基础信息")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.credit_code}"
 
 
 class StoredFile(models.Model):

@@ -1,0 +1,7 @@
+"""Exchange pages (see views.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+urlpatterns: list[Any] = []

@@ -1,0 +1,103 @@
+"""The subcommands of ``yiwang exchange <subcommand>``: a small registry, so each part of the
+exchange adds its own from its own module.
+
+A subcommand is registered with :func:`subcommand`; ``configure`` adds its arguments to an
+``argparse`` sub-parser and ``run`` does the work, writing to the given output and raising
+``CommandError`` for a refusal::
+
+    @subcommand("verify-log", help="...")
+    def verify_log(parser): parser.add_argument("path")
+
+    @verify_log.runner
+    def _(options, out): ...
+
+Simpler still, call :func:`register` with the two functions. Modules that register
+subcommands are listed in :data:`MODULES` (imported when the command starts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from django.core.management.base import CommandError, CommandParser
+
+Configure = Callable[[CommandParser], None]
+Run = Callable[[dict[str, Any], TextIO], None]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    help: str
+    configure: Configure
+    run: Run
+
+
+#: name → subcommand; filled by register().
+SUBCOMMANDS: dict[str, Subcommand] = {}
+#: Modules whose import registers subcommands (add yours here).
+MODULES = ["yiwang.exchange.commands", "yiwang.exchange.cascade_commands"]
+
+
+def register(name: str, *, help: str, configure: Configure, run: Run) -> None:
+    SUBCOMMANDS[name] = Subcommand(name, help, configure, run)
+
+
+# --- synth -----------------------------------------------------------------------------------
+
+
+def _configure_synth(parser: CommandParser) -> None:
+    parser.add_argument("--people", type=int, default=0, help="人口 rows to generate")
+    parser.add_argument("--entities", type=int, default=0, help="法人 rows to generate")
+    parser.add_argument("--credit", type=int, default=0, help="信用记录 rows to generate")
+    parser.add_argument("--seed", type=int, default=1, help="same seed, same data")
+    parser.add_argument(
+        "--region", default="42", help="division code the data lives in (42, 4201, 420106)"
+    )
+    parser.add_argument("--append", action="store_true", help="add to non-empty tables")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="worker processes generating rows (encryption)"
+    )
+    parser.add_argument("--batch-size", type=int, default=50_000, help="rows per transaction")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _run_synth(options: dict[str, Any], out: TextIO) -> None:
+    from yiwang.exchange import synth
+
+    counts = [options["people"], options["entities"], options["credit"]]
+    if any(n < 0 for n in counts) or not any(counts):
+        raise CommandError("give at least one of --people N, --entities M, --credit K (N > 0)")
+    try:
+        result = synth.synthesize(
+            people=options["people"],
+            entities=options["entities"],
+            credit=options["credit"],
+            seed=options["seed"],
+            region=options["region"],
+            append=options["append"],
+            jobs=max(1, options["jobs"]),
+            batch_size=max(1, options["batch_size"]),
+            progress=not options["no_progress"],
+        )
+    except synth.AlreadyFilled as exc:
+        raise CommandError(str(exc)) from None
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    for kind in ("people", "entities", "credit"):
+        count = getattr(result, kind)
+        if count:
+            out.write(
+                f"{kind}: {count} rows in {result.seconds[kind]:.1f} s "
+                f"({result.rate(kind):,.0f} rows/s)\n"
+            )
+
+
+register(
+    "synth",
+    help="Generate synthetic base data: people, legal entities, credit records.",
+    configure=_configure_synth,
+    run=_run_synth,
+)

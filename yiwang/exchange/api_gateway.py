@@ -1,0 +1,124 @@
+"""The data API gateway's endpoints, ``/api/v1/exchange/data/``: consumer applications'
+own authentication (API key or client-credentials bearer token, never the session), data
+queries by key and yes/no verification. See :mod:`yiwang.exchange.gateway`."""
+
+# No ``from __future__ import annotations``: django-ninja reads the parameters at runtime.
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema
+from ninja.security import APIKeyHeader
+from pydantic import Field
+
+from yiwang.exchange import gateway
+from yiwang.exchange.models import ConsumerApp
+
+
+class AppAuth(APIKeyHeader):
+    """``X-Api-Key: <prefix>.<secret>`` or ``Authorization: Bearer <token>``; an unknown,
+    inactive or expired credential is refused with ``exchange_app_unauthenticated`` and the
+    refusal logged."""
+
+    param_name = gateway.API_KEY_HEADER
+
+    def __call__(self, request: HttpRequest) -> Any:
+        app = gateway.authenticate(request.headers)
+        if app is not None:
+            return app
+        match = request.resolver_match
+        resource_code = str(match.kwargs.get("resource_code", "")) if match else ""
+        if not resource_code:
+            resource_code = "verify:" + request.path.rstrip("/").rsplit("/", 1)[-1]
+        raise gateway.refuse_unauthenticated(
+            resource_code=resource_code, purpose=request.GET.get("purpose", "")[:200]
+        )
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:  # pragma: no cover
+        return None  # __call__ does the work
+
+
+router = Router(tags=["exchange-gateway"], auth=AppAuth())
+
+
+def _json(body: bytes) -> HttpResponse:
+    # The exact bytes whose SM3 the message log holds.
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
+
+
+def _app(request: HttpRequest) -> ConsumerApp:
+    app: ConsumerApp = request.auth  # type: ignore[attr-defined]
+    return app
+
+
+class NameIdIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+    id_number: str = Field(min_length=1, max_length=32)
+    purpose: str = Field("", max_length=200)
+
+
+class MatchOut(Schema):
+    match: bool
+
+
+class LicenceIn(Schema):
+    identifier: str = Field(min_length=1, max_length=64)
+    purpose: str = Field("", max_length=200)
+
+
+class ValidOut(Schema):
+    valid: bool
+
+
+class EntityIn(Schema):
+    credit_code: str = Field(min_length=1, max_length=32)
+    purpose: str = Field("", max_length=200)
+
+
+class StandingOut(Schema):
+    good_standing: bool
+    reason: str
+
+
+class RecordsOut(Schema):
+    resource: str
+    records: list[dict[str, Any]]
+    call: int
+
+
+@router.post("/verify/name-id", response=MatchOut, summary="核验姓名与身份证号码是否一致")
+def verify_name_id(request: HttpRequest, payload: NameIdIn) -> HttpResponse:
+    return _json(
+        gateway.verify_name_id(
+            _app(request), name=payload.name, id_number=payload.id_number, purpose=payload.purpose
+        )
+    )
+
+
+@router.post("/verify/licence", response=ValidOut, summary="核验电子证照是否有效")
+def verify_licence(request: HttpRequest, payload: LicenceIn) -> HttpResponse:
+    return _json(
+        gateway.verify_licence(
+            _app(request), identifier=payload.identifier, purpose=payload.purpose
+        )
+    )
+
+
+@router.post("/verify/entity", response=StandingOut, summary="核验市场主体是否存续且信用良好")
+def verify_entity(request: HttpRequest, payload: EntityIn) -> HttpResponse:
+    return _json(
+        gateway.verify_entity(
+            _app(request), credit_code=payload.credit_code, purpose=payload.purpose
+        )
+    )
+
+
+@router.get("/{resource_code}", response=RecordsOut, summary="按查询键查询共享数据")
+def query_resource(
+    request: HttpRequest, resource_code: str, key: str = "", fields: str = "", purpose: str = ""
+) -> HttpResponse:
+    wanted = [name.strip() for name in fields.split(",") if name.strip()]
+    return _json(
+        gateway.query(
+            _app(request), resource_code, key=key, fields=wanted or None, purpose=purpose[:200]
+        )
+    )

@@ -1,0 +1,245 @@
+"""The message log of data calls (X-Road's message log, in spirit): every call through the
+gateway, answered or refused, is one :class:`~yiwang.exchange.models.CallLogEntry` in a hash
+chain. ``hash`` = SM3(prev_hash || "\\n" || canonical JSON of the entry's content), so editing,
+removing or reordering any entry breaks the chain at that entry.
+
+The log exports as JSON Lines carrying every field the hashes cover, and
+:func:`verify_file` checks such a file with nothing but Python and SM3 (no database, no
+Django settings): an auditor can take the file away and verify it offline.
+
+Personal values of a query (an ID number, a name) are never stored in clear: only their blind
+index (:func:`query_index`), which finds every call about a given person without holding it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from cryptography.hazmat.primitives import hashes
+
+if TYPE_CHECKING:
+    from yiwang.exchange.models import CallLogEntry
+
+GENESIS_HASH = "0" * 64
+#: The blind-index purpose of personal values in queries: the same for every field, so a
+#: person's calls are found by one index whatever the resource.
+QUERY_PURPOSE = "exchange.calllog.query"
+#: A constant key for PostgreSQL's transaction-level advisory lock that lines up appenders.
+_PG_LOCK_KEY = 0x59574C47  # "YWLG"
+
+#: The entry's fields the hash covers, in the export's order.
+CONTENT_FIELDS = (
+    "seq",
+    "at",
+    "app_id",
+    "consumer_code",
+    "grant_id",
+    "resource_code",
+    "purpose",
+    "query",
+    "record_ids",
+    "response_sm3",
+    "outcome",
+    "node",
+)
+
+
+def sm3_hex(data: bytes) -> str:
+    # kernel.crypto.sm3_hex, repeated here so the offline verifier needs no Django import.
+    digest = hashes.Hash(hashes.SM3())
+    digest.update(data)
+    return digest.finalize().hex()
+
+
+def canonical(content: dict[str, Any]) -> bytes:
+    return json.dumps(
+        {name: content[name] for name in CONTENT_FIELDS},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+
+
+def chain_hash(prev_hash: str, content: dict[str, Any]) -> str:
+    return sm3_hex(prev_hash.encode() + b"\n" + canonical(content))
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat(timespec="microseconds")
+
+
+def content_of(entry: CallLogEntry) -> dict[str, Any]:
+    """What the hash covers, as JSON values (the export's line without the two hashes)."""
+    return {
+        "seq": entry.seq,
+        "at": _iso(entry.at),
+        "app_id": entry.app_id,
+        "consumer_code": entry.consumer_code,
+        "grant_id": entry.grant_id,
+        "resource_code": entry.resource_code,
+        "purpose": entry.purpose,
+        "query": entry.query,
+        "record_ids": entry.record_ids,
+        "response_sm3": entry.response_sm3,
+        "outcome": entry.outcome,
+        "node": entry.node,
+    }
+
+
+def query_index(value: str) -> str:
+    """The blind index a personal query value is logged as."""
+    from yiwang.kernel.crypto import blind_index
+
+    return blind_index(value, purpose=QUERY_PURPOSE)
+
+
+def _normalise(value: Any) -> Any:
+    # Round-trip through JSON so what is hashed is exactly what the database gives back.
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def append(
+    *,
+    outcome: str,
+    resource_code: str,
+    app: Any = None,
+    consumer_code: str = "",
+    grant: Any = None,
+    purpose: str = "",
+    query: dict[str, Any] | None = None,
+    record_ids: Iterable[Any] = (),
+    response: Callable[[int], bytes] | None = None,
+    node: str = "",
+) -> tuple[CallLogEntry, bytes]:
+    """Append one entry in its own (or the caller's) transaction and return it with the
+    response body. ``response(seq)`` builds the exact bytes answered (they may carry the
+    entry's sequence number); their SM3 is logged. Appenders line up on a lock: PostgreSQL's
+    transaction-level advisory lock, SQLite's write lock (IMMEDIATE transactions, see
+    settings), so the chain never forks."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from yiwang.exchange.models import CallLogEntry
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+        last = CallLogEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+        body = response(seq) if response is not None else b""
+        entry = CallLogEntry(
+            seq=seq,
+            at=timezone.now(),
+            app=app,
+            consumer_code=consumer_code[:32],
+            grant=grant,
+            resource_code=resource_code[:64],
+            purpose=purpose[:200],
+            query=_normalise(query or {}),
+            record_ids=_normalise(list(record_ids)),
+            response_sm3=sm3_hex(body) if body else "",
+            outcome=outcome[:32],
+            node=node,
+            prev_hash=prev_hash,
+        )
+        entry.hash = chain_hash(prev_hash, content_of(entry))
+        entry.save(force_insert=True)
+    return entry, body
+
+
+# --- Verification ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    first_bad_seq: int | None
+    count: int
+
+    def as_tuple(self) -> tuple[bool, int | None, int]:
+        return self.ok, self.first_bad_seq, self.count
+
+
+def verify_lines(lines: Iterable[dict[str, Any]]) -> Verdict:
+    """Walk entries in order; the first whose place, link or content is wrong is named. The
+    first entry of a partial export (``since_seq``) is trusted to link to what came before."""
+    expected_prev: str | None = None
+    expected_seq: int | None = None
+    count = 0
+    for line in lines:
+        seq = line.get("seq")
+        if not isinstance(seq, int):
+            return Verdict(False, expected_seq, count)
+        if expected_seq is None:
+            expected_seq = seq
+            expected_prev = GENESIS_HASH if seq == 1 else line.get("prev_hash")
+        if seq != expected_seq or line.get("prev_hash") != expected_prev:
+            return Verdict(False, expected_seq, count)
+        try:
+            recomputed = chain_hash(str(line["prev_hash"]), line)
+        except (KeyError, TypeError):
+            return Verdict(False, seq, count)
+        if recomputed != line.get("hash"):
+            return Verdict(False, seq, count)
+        expected_prev = recomputed
+        expected_seq = seq + 1
+        count += 1
+    return Verdict(True, None, count)
+
+
+def _read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
+    with open(path, encoding="utf-8") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            try:
+                line = json.loads(raw)
+            except json.JSONDecodeError:
+                line = {"seq": None, "_line": number}
+            yield line if isinstance(line, dict) else {"seq": None}
+
+
+def verify_file(path: str | Path) -> tuple[bool, int | None, int]:
+    """Verify an exported log file offline: ``(ok, first_bad_seq, count of good entries)``."""
+    return verify_lines(_read_jsonl(path)).as_tuple()
+
+
+def _entries(since_seq: int | None, batch: int = 5000) -> Iterator[CallLogEntry]:
+    from yiwang.exchange.models import CallLogEntry
+
+    last = (since_seq - 1) if since_seq else 0
+    while True:
+        chunk = list(CallLogEntry.objects.filter(seq__gt=last).order_by("seq")[:batch])
+        if not chunk:
+            return
+        yield from chunk
+        last = chunk[-1].seq
+
+
+def _line(entry: CallLogEntry) -> dict[str, Any]:
+    return {**content_of(entry), "prev_hash": entry.prev_hash, "hash": entry.hash}
+
+
+def verify_db() -> tuple[bool, int | None, int]:
+    """Verify the chain in the database, as :func:`verify_file` does an export."""
+    return verify_lines(_line(entry) for entry in _entries(None)).as_tuple()
+
+
+def export(target: str | Path | IO[str], since_seq: int | None = None) -> int:
+    """Write the log (from ``since_seq`` on) as JSON Lines to a path or a text stream; return
+    the number of entries written."""
+    if isinstance(target, str | Path):
+        with open(target, "w", encoding="utf-8") as handle:
+            return export(handle, since_seq)
+    count = 0
+    for entry in _entries(since_seq):
+        target.write(json.dumps(_line(entry), ensure_ascii=False, separators=(",", ":")))
+        target.write("\n")
+        count += 1
+    return count

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
 Configure = Callable[[CommandParser], None]
-Run = Callable[[dict[str, Any], TextIO], None]
+#: run(options, out): ``out`` has ``write(str)`` (the command's stdout wrapper).
+Run = Callable[[dict[str, Any], Any], None]
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def _configure_synth(parser: CommandParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def _run_synth(options: dict[str, Any], out: TextIO) -> None:
+def _run_synth(options: dict[str, Any], out: Any) -> None:
     from yiwang.exchange import synth
 
     counts = [options["people"], options["entities"], options["credit"]]

@@ -25,7 +25,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -115,7 +115,9 @@ SURNAMES = (
     ("毛", 2), ("郝", 2), ("顾", 2), ("龚", 2), ("邵", 2), ("万", 2), ("覃", 2), ("武", 2),
     ("欧阳", 1), ("诸葛", 1), ("司马", 1), ("上官", 1),
 )  # fmt: skip
-GIVEN_MALE = tuple("伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林欣晨阳博文亮建国志峰成东")
+GIVEN_MALE = tuple(
+    "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林欣晨阳博文亮建国志峰成东"
+)
 GIVEN_FEMALE = tuple("芳娜敏静丽艳娟霞秀英华玲燕萍红梅琳雪倩婷颖慧琴云洁佳欣悦晶月雯璐诗涵瑶怡")
 GIVEN_ANY = tuple("子一思梓雨嘉宇晓海天新春秋")
 #: 民族, with rough weights for Hubei (土家族 in 恩施, 长阳, 五峰).
@@ -125,9 +127,11 @@ STREETS = (
     "胜利街", "光明路", "幸福路", "长江路", "汉江路", "东湖路", "沿江大道", "青年路",
     "团结路", "学府路", "文化路", "园林路",
 )  # fmt: skip
-TRADE_NAMES = tuple(
-    ["鑫达", "华信", "恒通", "瑞丰", "荆楚", "长江", "汉水", "楚天", "金鹏", "宏远", "天诚", "博源", "佳禾", "新程", "正和", "联创", "锦程", "丰泰", "盛世", "万象", "兴业", "和顺", "九州", "东方", "明德", "诚信", "安泰", "远航", "汇通", "启航"]
-)
+TRADE_NAMES = (
+    "鑫达", "华信", "恒通", "瑞丰", "荆楚", "长江", "汉水", "楚天", "金鹏", "宏远",
+    "天诚", "博源", "佳禾", "新程", "正和", "联创", "锦程", "丰泰", "盛世", "万象",
+    "兴业", "和顺", "九州", "东方", "明德", "诚信", "安泰", "远航", "汇通", "启航",
+)  # fmt: skip
 INDUSTRIES = (
     "商贸", "科技", "建筑工程", "物流", "餐饮管理", "信息技术", "农业开发", "医药",
     "文化传媒", "机械设备", "建材", "电子商务", "环保科技", "教育咨询", "物业管理",
@@ -264,7 +268,8 @@ def _entity_slot(index: int) -> str:
 
 def _purpose(model: type[Model], name: str) -> str:
     field_ = model._meta.get_field(name)
-    assert isinstance(field_, SensitiveField)
+    if not isinstance(field_, SensitiveField):
+        raise TypeError(f"{model.__name__}.{name} is not a SensitiveField")
     return field_.purpose
 
 
@@ -300,7 +305,7 @@ def _rng(plan: Plan, kind: str, chunk: int) -> random.Random:
 
 def _person_name(rng: random.Random, male: bool) -> str:
     surnames, weights = _SURNAME_TABLE
-    surname = rng.choices(surnames, weights)[0]
+    surname: str = rng.choices(surnames, weights)[0]
     pool = GIVEN_MALE if male else GIVEN_FEMALE
     if rng.random() < 0.3:
         return surname + rng.choice(pool)
@@ -310,9 +315,9 @@ def _person_name(rng: random.Random, male: bool) -> str:
 
 _SURNAME_TABLE = _weighted(SURNAMES)
 _ETHNICITY_TABLE = _weighted(ETHNICITIES)
-_TYPE_TABLE = ([t for t in ENTITY_TYPES], [t[1] for t in ENTITY_TYPES])
+_TYPE_TABLE = (list(ENTITY_TYPES), [t[1] for t in ENTITY_TYPES])
 _STATUS_TABLE = _weighted(ENTITY_STATUSES)
-_CREDIT_TABLE = ([k for k in CREDIT_KINDS], [k[1] for k in CREDIT_KINDS])
+_CREDIT_TABLE = (list(CREDIT_KINDS), [k[1] for k in CREDIT_KINDS])
 
 
 def _address(rng: random.Random, county: County) -> str:
@@ -503,9 +508,9 @@ def chunks(kind: str, plan: Plan, first: int, count: int, *, as_text: bool, jobs
                 break
         while pending:
             yield pending.popleft().get()
-            task = next(queue, None)
-            if task is not None:
-                pending.append(pool.apply_async(_work, (task,)))
+            following = next(queue, None)
+            if following is not None:
+                pending.append(pool.apply_async(_work, (following,)))
 
 
 def _write_batch(model: type[Model], columns: tuple[str, ...], parts: list[Any]) -> None:
@@ -649,9 +654,9 @@ def synthesize(
             if count <= 0:
                 continue
             if kind == "entities":
-                plan = Plan(**{**plan.__dict__, "representatives": _representatives(seed, plan.today)})
+                plan = replace(plan, representatives=_representatives(seed, plan.today))
             elif kind == "credit":
-                plan = Plan(**{**plan.__dict__, "entity_codes": _entity_codes(seed)})
+                plan = replace(plan, entity_codes=_entity_codes(seed))
             started = time.perf_counter()
             advance = bar.task(kind, count)
             setattr(

@@ -29,7 +29,9 @@ def ask(actor: Any, resource: Any, **overrides: Any) -> Any:
 
 
 def test_an_unconditional_resource_is_granted_at_once(hrss_officer, population):
-    request = ask(hrss_officer, population, valid_until=dt.date.today() + dt.timedelta(days=30))
+    request = ask(
+        hrss_officer, population, valid_until=timezone.localdate() + dt.timedelta(days=30)
+    )
 
     assert request.status == "approved"
     grant = request.grant

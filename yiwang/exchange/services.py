@@ -39,7 +39,7 @@ from yiwang.exchange.services_catalog import (
     visible_resources,
     withdraw_resource,
 )
-from yiwang.exchange.services_common import acting_department
+from yiwang.exchange.services_common import acting_department, department_by_code
 from yiwang.exchange.services_quality import (
     active_subscriptions,
     cancel_subscription,
@@ -97,6 +97,7 @@ __all__ = [
     "create_oauth_client",
     "create_resource",
     "deactivate_app",
+    "department_by_code",
     "export_entries",
     "export_xlsx",
     "freshness_rate",

@@ -220,7 +220,7 @@ def _meta_errors(meta: dict[str, Any]) -> list[dict[str, Any]]:
     if meta.get("share_type") != ShareType.NOT_SHARED and (
         not isinstance(methods, list) or not methods
     ):
-            errors.append(error("share_methods", "required", _("请选择至少一种共享方式。")))
+        errors.append(error("share_methods", "required", _("请选择至少一种共享方式。")))
     if isinstance(methods, list):
         for n, method in enumerate(methods):
             errors.append(
@@ -324,7 +324,9 @@ def _clean_meta(meta: dict[str, Any]) -> dict[str, Any]:
             value = value.strip()
         cleaned[name] = "" if value is None else value
     methods = cleaned["share_methods"] or []
-    cleaned["share_methods"] = list(dict.fromkeys(methods)) if isinstance(methods, list) else methods
+    cleaned["share_methods"] = (
+        list(dict.fromkeys(methods)) if isinstance(methods, list) else methods
+    )
     return cleaned
 
 

@@ -157,7 +157,7 @@ def _grant_for(call: Call, resource_codes: list[str]) -> ShareGrant:
 def _registry() -> dict[str, Any]:
     from yiwang.exchange import sources  # the base sources' registry
 
-    return sources.registered()  # type: ignore[no-any-return]
+    return dict(sources.registered())
 
 
 def _invalid_key_errors() -> tuple[type[Exception], ...]:

@@ -243,3 +243,47 @@ def export(target: str | Path | IO[str], since_seq: int | None = None) -> int:
         target.write("\n")
         count += 1
     return count
+
+
+# --- ``yiwang exchange export-log FILE`` / ``verify-log FILE`` ---------------------------------
+
+
+def _configure_export(parser: Any) -> None:
+    parser.add_argument("path", help="JSON Lines file to write")
+    parser.add_argument("--since-seq", type=int, default=None, help="first entry to export")
+
+
+def _run_export(options: dict[str, Any], out: IO[str]) -> None:
+    count = export(options["path"], options.get("since_seq"))
+    out.write(f"exported {count} entries to {options['path']}\n")
+
+
+def _configure_verify(parser: Any) -> None:
+    parser.add_argument("path", help="an exported JSON Lines file")
+
+
+def _run_verify(options: dict[str, Any], out: IO[str]) -> None:
+    from django.core.management.base import CommandError
+
+    ok, bad, count = verify_file(options["path"])
+    if not ok:
+        raise CommandError(f"the log is broken at entry #{bad} ({count} entries verified)")
+    out.write(f"ok: {count} entries verified\n")
+
+
+def register_commands() -> None:
+    """Register the subcommands with ``yiwang exchange`` (see exchange.commands)."""
+    from yiwang.exchange.commands import register
+
+    register(
+        "export-log",
+        help="export the message log as JSON Lines",
+        configure=_configure_export,
+        run=_run_export,
+    )
+    register(
+        "verify-log",
+        help="verify an exported message log offline",
+        configure=_configure_verify,
+        run=_run_verify,
+    )

@@ -1,0 +1,96 @@
+"""``yiwang exchange synth`` (generate, encrypt, COPY in batches) against a plain ``COPY`` of
+the same rows, pre-generated with their ciphertexts, into the same table (PostgreSQL).
+
+``BENCH_PEOPLE`` sets the number of people per round (default 200 000; 10 000 000 for the
+issue's figure), ``BENCH_JOBS`` the worker processes of ours (default 1). Each side loads an
+emptied table; the rates are rows per second (the median over rounds)."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import harness  # first: it sets up Django
+from django.db import connection, transaction
+
+from yiwang.exchange import synth
+from yiwang.kernel.models import BasePerson
+
+TABLE = BasePerson._meta.db_table
+
+
+def _truncate() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {TABLE}")
+
+
+def main() -> None:
+    if harness.vendor() != "postgresql":
+        harness.log("bench: exchange_synth measures COPY; run it with a postgres DATABASE_URL")
+        return
+    people = int(os.environ.get("BENCH_PEOPLE", "200000"))
+    jobs = int(os.environ.get("BENCH_JOBS", "1"))
+    rounds = harness.counted_rounds(3 if people <= 1_000_000 else 1)
+    now = synth.timezone.now()
+    plan = synth.Plan(seed=1, scope="42", now=now, today=now.date())
+    columns = ", ".join(synth.PERSON_COLUMNS)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        rows_file = Path(tmp) / "people.copy"
+        started = time.perf_counter()
+        with rows_file.open("w", encoding="utf-8") as out:
+            for _n, text in synth.chunks("people", plan, 0, people, as_text=True, jobs=jobs):
+                out.write(text)
+        harness.log(f"bench: pre-generated {people} rows in {time.perf_counter() - started:.0f} s")
+
+        def ours() -> float:
+            _truncate()
+            started = time.perf_counter()
+            synth.synthesize(people=people, seed=1, jobs=jobs, progress=False)
+            return people / (time.perf_counter() - started)
+
+        def baseline() -> float:
+            _truncate()
+            started = time.perf_counter()
+            with (
+                transaction.atomic(),
+                connection.cursor() as cursor,
+                rows_file.open("rb") as src,
+                cursor.cursor.copy(f"COPY {TABLE} ({columns}) FROM STDIN") as copy,
+            ):
+                while block := src.read(1 << 20):
+                    copy.write(block)
+            return people / (time.perf_counter() - started)
+
+        ours_rates: list[float] = []
+        base_rates: list[float] = []
+        for i in range(rounds):
+            pair = (ours, baseline) if i % 2 == 0 else (baseline, ours)
+            for side in pair:
+                (ours_rates if side is ours else base_rates).append(side())
+            harness.log(
+                f"bench: round {i + 1}/{rounds}: ours {ours_rates[-1]:.0f} rows/s, "
+                f"baseline {base_rates[-1]:.0f} rows/s"
+            )
+        ours_rate, base_rate = statistics.median(ours_rates), statistics.median(base_rates)
+        print(
+            harness.Result(
+                name="exchange_synth",
+                ratio=ours_rate / base_rate,
+                ours=ours_rate,
+                baseline=base_rate,
+                ours_rounds=tuple(ours_rates),
+                baseline_rounds=tuple(base_rates),
+            ).line,
+            flush=True,
+        )
+        if BasePerson.objects.count() != people:
+            raise RuntimeError("the last round did not leave the expected rows")
+
+
+if __name__ == "__main__":
+    with harness.test_database():
+        main()

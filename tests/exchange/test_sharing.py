@@ -317,3 +317,16 @@ def test_a_bad_callback_url_is_refused(hrss_officer, population_grant, hrss_app)
             actor=hrss_officer, grant=population_grant, app=app, callback_url="ftp://x"
         )
     assert caught.value.details["errors"][0]["field"] == "callback_url"
+
+
+def test_the_overdue_command_lists_late_requests(hrss_officer, household):
+    import io
+
+    from django.core.management import call_command
+
+    request = ask(hrss_officer, household, fields=["id_number"])
+    out = io.StringIO()
+    later = (request.due_on + dt.timedelta(days=1)).isoformat()
+    call_command("exchange", "overdue", "--on", later, stdout=out)
+    assert f"request {request.pk}" in out.getvalue()
+    assert "overdue share requests: 1" in out.getvalue()

@@ -7,7 +7,7 @@ grants, applications and reports answer 404 as if they did not exist. Nothing he
 public. The gateway's data endpoints (application credentials) are mounted separately."""
 
 # No ``from __future__ import annotations``: django-ninja reads the annotations at runtime.
-from typing import Any
+from typing import IO, Any, cast
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
@@ -273,7 +273,10 @@ def mount_api(request: HttpRequest, code: str, payload: MountApiIn) -> Any:
 def mount_file(request: HttpRequest, code: str, file: File[UploadedFile]) -> Any:
     resource = services.resource_for_editor(request.user, code)
     services.mount_file(
-        actor=request.user, resource=resource, stream=file.file, name=file.name or "file"
+        actor=request.user,
+        resource=resource,
+        stream=cast("IO[bytes]", file),
+        name=file.name or "file",
     )
     return _mount_out(services.get_resource(code))
 

@@ -8,6 +8,6 @@ class ExchangeConfig(AppConfig):
     verbose_name = _("数据共享交换")
 
     def ready(self) -> None:
-        from yiwang.exchange import permissions, subscribers  # noqa: F401
+        from yiwang.exchange import commands_sharing, permissions, subscribers  # noqa: F401
 
         permissions.register()

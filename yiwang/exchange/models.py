@@ -294,6 +294,19 @@ class CallLogEntry(models.Model):
         return f"call {self.seq} {self.consumer_code} {self.resource_code} {self.outcome}"
 
 
+class CallLogHead(models.Model):
+    """The single row holding the message log's last sequence number and hash. An append
+    locks it (one short row lock, like the audit trail's head), so writers line up and the
+    chain never forks."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"message log head #{self.last_seq}"
+
+
 class ReportStatus(models.TextChoices):
     OPEN = "open", _("待处理")
     CORRECTED = "corrected", _("已更正")

@@ -39,7 +39,11 @@ class Subcommand:
 #: name → subcommand; filled by register().
 SUBCOMMANDS: dict[str, Subcommand] = {}
 #: Modules whose import registers subcommands (add yours here).
-MODULES = ["yiwang.exchange.commands", "yiwang.exchange.cascade_commands"]
+MODULES = [
+    "yiwang.exchange.commands",
+    "yiwang.exchange.commands_log",
+    "yiwang.exchange.cascade_commands",
+]
 
 
 def register(name: str, *, help: str, configure: Configure, run: Run) -> None:

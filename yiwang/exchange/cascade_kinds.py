@@ -1,0 +1,780 @@
+"""What the cascade's messages mean (the transport is :mod:`yiwang.exchange.cascade`).
+
+* ``catalog.publish`` — a node sends its published resources (with their fields); the peer
+  keeps read-only copies (``DataResource.origin_node`` = the sender), never touching its own.
+* ``share.request`` — a city department asks for a province resource; the province records a
+  ShareRequest with ``origin_node`` = the city and the city's department as consumer.
+* ``share.decision`` — the province's decision goes back; the city records the grant on its
+  copy of the resource so its own gateway can check it.
+* ``data.query`` — a city application's call on a province resource, forwarded by the city
+  node; the province checks the grant, answers through the same masking and logs it with
+  ``node`` = the city; the city logs the call in its own message log too.
+* ``backflow`` (数据回流) — the province returns the rows of a granted resource that belong to
+  the city's region, in batches; the city stores them in its own base table.
+
+Meaning of ``origin_node`` here: on a resource, the node that owns it; on a request or grant
+at the provider, the consumer's node. At the consumer the request and grant are local rows
+(``origin_node`` = '') on the copied resource, whose ``origin_node`` says where to forward.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.exchange import cascade
+from yiwang.exchange.cascade import handles
+from yiwang.exchange.errors import ErrorCode
+from yiwang.exchange.models import (
+    DataField,
+    DataResource,
+    PeerNode,
+    RequestStatus,
+    ResourceStatus,
+    ShareGrant,
+    ShareRequest,
+)
+from yiwang.kernel import audit
+from yiwang.kernel.errors import DomainError
+from yiwang.kernel.models import CODE_LENGTH, LEVEL_BY_LENGTH, Department, Region
+
+RESOURCE_KEYS = (
+    "code",
+    "classification",
+    "name",
+    "abstract",
+    "format",
+    "share_type",
+    "share_conditions",
+    "legal_basis",
+    "share_methods",
+    "open_type",
+    "update_cycle",
+    "version",
+)
+FIELD_KEYS = ("name", "title", "type", "personal", "authoritative_source", "position")
+BACKFLOW_BATCH = 500
+
+
+def _not_found() -> DomainError:
+    return DomainError(ErrorCode.NOT_FOUND, _("未找到该资源。"), status=404)
+
+
+# --- remote departments ----------------------------------------------------------------------
+
+
+def _region_for(code: str, name: str) -> Region:
+    """The region of a peer node, created (with its missing ancestors) when this node's
+    region table does not hold it yet — a province's table usually does."""
+    found: Region | None = Region.objects.filter(code=code).first()
+    if found is not None:
+        return found
+    level = LEVEL_BY_LENGTH[len(code)]
+    lengths = sorted(n for n in CODE_LENGTH.values() if n < len(code))
+    parent = _region_for(code[: lengths[-1]], code[: lengths[-1]]) if lengths else None
+    region = Region.objects.create(code=code, name=name, level=level, parent=parent)
+    audit.record(
+        "exchange.peer_region_created",
+        actor="system",
+        target=region,
+        details={"code": code, "name": name},
+    )
+    return region
+
+
+def remote_department(peer: PeerNode, code: str, name: str) -> Department:
+    """The kernel Department for a peer's department: found by its (national) code, or
+    created under the peer's region. A province node that already lists the city's
+    departments uses its own row, so a department is one row whichever way it arrives."""
+    code = code.strip()
+    if not code or len(code) > 32:
+        raise DomainError(ErrorCode.REQUEST_INVALID, _("使用方部门编码有误。"), status=422)
+    department: Department | None = Department.objects.filter(code=code).first()
+    if department is not None:
+        if not department.region_id.startswith(peer.node_id):
+            raise DomainError(
+                ErrorCode.NOT_PERMITTED,
+                _("该部门不属于发送节点的行政区划。"),
+                status=403,
+                department=code,
+            )
+        return department
+    region = _region_for(peer.node_id, peer.name)
+    department = Department.objects.create(code=code, name=name[:200] or code, region=region)
+    audit.record(
+        "exchange.peer_department_created",
+        actor=f"node:{peer.node_id}",
+        target=department,
+        details={"code": code, "name": department.name, "node": peer.node_id},
+    )
+    return department
+
+
+# --- catalog.publish -------------------------------------------------------------------------
+
+
+def resource_snapshot(resource: DataResource) -> dict[str, Any]:
+    data: dict[str, Any] = {key: getattr(resource, key) for key in RESOURCE_KEYS}
+    data["publish_date"] = resource.publish_date.isoformat() if resource.publish_date else None
+    data["provider"] = {"code": resource.provider.code, "name": resource.provider.name}
+    data["fields"] = [{k: getattr(f, k) for k in FIELD_KEYS} for f in resource.fields.all()]
+    return data
+
+
+def publish_catalog(*, actor: Any, peers: list[PeerNode] | None = None) -> dict[str, int]:
+    """Send this node's published resources to each peer; {node_id: resources taken}."""
+    resources = (
+        DataResource.objects.filter(status=ResourceStatus.PUBLISHED, origin_node="")
+        .select_related("provider")
+        .prefetch_related("fields")
+    )
+    body = {"resources": [resource_snapshot(r) for r in resources]}
+    taken: dict[str, int] = {}
+    for peer in peers if peers is not None else PeerNode.objects.filter(is_active=True):
+        reply = cascade.send(peer, "catalog.publish", body)
+        taken[peer.node_id] = int(reply.get("taken", 0))
+    with transaction.atomic():
+        audit.record(
+            "exchange.catalog_cascaded",
+            actor=actor,
+            target_type="exchange.peernode",
+            details={"resources": len(body["resources"]), "peers": taken},
+        )
+    return taken
+
+
+@handles("catalog.publish")
+def on_catalog_publish(peer: PeerNode, body: dict[str, Any]) -> dict[str, Any]:
+    taken, skipped = 0, []
+    for item in body.get("resources", []):
+        code = str(item["code"])
+        existing = DataResource.objects.filter(code=code).first()
+        if existing is not None and existing.origin_node != peer.node_id:
+            skipped.append(code)  # our own entry (or another node's): never overwritten
+            continue
+        provider = remote_department(peer, item["provider"]["code"], item["provider"]["name"])
+        values = {key: item[key] for key in RESOURCE_KEYS if key != "code"}
+        publish_date = item.get("publish_date")
+        resource, _created = DataResource.objects.update_or_create(
+            code=code,
+            defaults={
+                **values,
+                "provider": provider,
+                "publish_date": dt.date.fromisoformat(publish_date) if publish_date else None,
+                "status": ResourceStatus.PUBLISHED,
+                "origin_node": peer.node_id,
+                "search_text": f"{item['name']} {code} {item['abstract']}",
+            },
+        )
+        names = [str(f["name"]) for f in item.get("fields", [])]
+        DataField.objects.filter(resource=resource).exclude(name__in=names).delete()
+        for spec in item.get("fields", []):
+            DataField.objects.update_or_create(
+                resource=resource,
+                name=spec["name"],
+                defaults={k: spec[k] for k in FIELD_KEYS if k != "name"},
+            )
+        taken += 1
+    audit.record(
+        "exchange.peer_catalog_received",
+        actor=f"node:{peer.node_id}",
+        target_type="exchange.peernode",
+        target_id=peer.node_id,
+        details={"taken": taken, "skipped": skipped},
+    )
+    return {"taken": taken, "skipped": skipped}
+
+
+# --- share.request / share.decision ------------------------------------------------------------
+
+
+def _peer_of(resource: DataResource) -> PeerNode:
+    if not resource.origin_node:
+        raise DomainError(
+            ErrorCode.REQUEST_INVALID, _("该资源由本节点提供,无需跨节点申请。"), status=422
+        )
+    return cascade.get_peer(resource.origin_node)
+
+
+def request_remote_share(
+    *,
+    actor: Any,
+    consumer: Department,
+    resource_code: str,
+    fields: list[str],
+    purpose: str,
+    legal_basis: str,
+    valid_until: dt.date | None = None,
+) -> ShareRequest:
+    """A local department asks for a peer's resource: a local request on the copy, then the
+    ``share.request`` message; a decision already taken (unconditional) is applied at once."""
+    resource = DataResource.objects.filter(code=resource_code).first()
+    if resource is None:
+        raise _not_found()
+    peer = _peer_of(resource)
+    with transaction.atomic():
+        request = ShareRequest.objects.create(
+            resource=resource,
+            consumer=consumer,
+            fields=list(fields),
+            purpose=purpose,
+            legal_basis=legal_basis,
+            valid_until=valid_until,
+            requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit.record(
+            "exchange.remote_share_requested",
+            actor=actor,
+            target=request,
+            details={"resource": resource.code, "node": peer.node_id, "fields": list(fields)},
+        )
+    reply = cascade.send(
+        peer,
+        "share.request",
+        {
+            "resource": resource.code,
+            "consumer": {"code": consumer.code, "name": consumer.name},
+            "fields": list(fields),
+            "purpose": purpose,
+            "legal_basis": legal_basis,
+            "valid_until": valid_until.isoformat() if valid_until else None,
+            "ref": request.pk,
+        },
+    )
+    if reply.get("decision"):
+        apply_decision(peer, reply["decision"])
+        request.refresh_from_db()
+    return request
+
+
+def _create_request(
+    peer: PeerNode, resource: DataResource, consumer: Department, body: dict[str, Any]
+) -> ShareRequest:
+    """The provider's record of a peer's request. Unconditional resources are granted at
+    once, as for a local department (CONVENTIONS: the services owner's ``request_share``
+    should take ``origin_node`` and be called here instead; see the report)."""
+    fields = [str(name) for name in body.get("fields", [])]
+    known = set(resource.fields.values_list("name", flat=True))
+    unknown = [name for name in fields if name not in known]
+    if not fields or unknown:
+        raise DomainError(
+            ErrorCode.REQUEST_INVALID,
+            _("申请的信息项不存在:%(fields)s") % {"fields": "、".join(unknown)},
+            status=422,
+            fields=unknown,
+        )
+    if resource.share_type == "not_shared":
+        raise DomainError(ErrorCode.NOT_SHAREABLE, _("该资源不予共享。"), status=403)
+    valid_until = body.get("valid_until")
+    request = ShareRequest.objects.create(
+        resource=resource,
+        consumer=consumer,
+        fields=fields,
+        purpose=str(body.get("purpose", ""))[:2000],
+        legal_basis=str(body.get("legal_basis", ""))[:2000],
+        valid_until=dt.date.fromisoformat(valid_until) if valid_until else None,
+        origin_node=peer.node_id,
+    )
+    audit.record(
+        "exchange.share_requested",
+        actor=f"node:{peer.node_id}",
+        target=request,
+        details={"resource": resource.code, "consumer": consumer.code, "node": peer.node_id},
+    )
+    if resource.share_type == "unconditional":
+        _decide(request, approve=True, actor=f"node:{peer.node_id}", reason="")
+    return request
+
+
+def _decide(
+    request: ShareRequest,
+    *,
+    approve: bool,
+    actor: Any,
+    reason: str,
+    personal_unmasked: bool = False,
+) -> ShareRequest:
+    now = timezone.now()
+    request.status = RequestStatus.APPROVED if approve else RequestStatus.REJECTED
+    request.decided_at = now
+    request.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    request.decision_reason = reason
+    request.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
+    if approve:
+        expires = None
+        if request.valid_until:
+            expires = dt.datetime.combine(
+                request.valid_until, dt.time.max, tzinfo=timezone.get_current_timezone()
+            )
+        ShareGrant.objects.create(
+            request=request,
+            resource=request.resource,
+            consumer=request.consumer,
+            fields=list(request.fields),
+            personal_unmasked=personal_unmasked,
+            granted_at=now,
+            expires_at=expires,
+            origin_node=request.origin_node,
+        )
+    audit.record(
+        "exchange.share_decided",
+        actor=actor,
+        target=request,
+        details={"status": request.status, "node": request.origin_node},
+    )
+    return request
+
+
+def decision_body(request: ShareRequest) -> dict[str, Any]:
+    grant = ShareGrant.objects.filter(request=request).first()
+    return {
+        "resource": request.resource.code,
+        "consumer": request.consumer.code,
+        "fields": list(request.fields),
+        "status": request.status,
+        "reason": request.decision_reason,
+        "remote_request": request.pk,
+        "grant": None
+        if grant is None
+        else {
+            "fields": list(grant.fields),
+            "personal_unmasked": grant.personal_unmasked,
+            "rate_limit_per_minute": grant.rate_limit_per_minute,
+            "expires_at": grant.expires_at.isoformat() if grant.expires_at else None,
+            "revoked_at": grant.revoked_at.isoformat() if grant.revoked_at else None,
+        },
+    }
+
+
+@handles("share.request")
+def on_share_request(peer: PeerNode, body: dict[str, Any]) -> dict[str, Any]:
+    resource = DataResource.objects.filter(
+        code=str(body.get("resource", "")), origin_node="", status=ResourceStatus.PUBLISHED
+    ).first()
+    if resource is None:
+        raise _not_found()
+    consumer = body.get("consumer") or {}
+    department = remote_department(
+        peer, str(consumer.get("code", "")), str(consumer.get("name", ""))
+    )
+    request = _create_request(peer, resource, department, body)
+    decided = request.status != RequestStatus.PENDING
+    return {
+        "request": request.pk,
+        "status": request.status,
+        "decision": decision_body(request) if decided else None,
+    }
+
+
+def decide_remote_request(
+    *,
+    actor: Any,
+    request: ShareRequest,
+    approve: bool,
+    reason: str = "",
+    personal_unmasked: bool = False,
+) -> ShareRequest:
+    """Decide a pending request (the services owner's ``decide_request`` replaces this; it
+    should then call :func:`notify_decision` on commit) and tell the requesting node."""
+    with transaction.atomic():
+        request = ShareRequest.objects.select_for_update().get(pk=request.pk)
+        if request.status != RequestStatus.PENDING:
+            raise DomainError(
+                ErrorCode.STATUS_TRANSITION, _("该申请已处理,不能再次审核。"), status=409
+            )
+        _decide(
+            request,
+            approve=approve,
+            actor=actor,
+            reason=reason,
+            personal_unmasked=personal_unmasked,
+        )
+    notify_decision(request)
+    return request
+
+
+def notify_decision(request: ShareRequest) -> None:
+    """Send ``share.decision`` (or a revocation) to the node a request came from. Safe to
+    call twice: the receiver applies a decision idempotently."""
+    if request.origin_node:
+        cascade.send(
+            cascade.get_peer(request.origin_node), "share.decision", decision_body(request)
+        )
+
+
+def apply_decision(peer: PeerNode, body: dict[str, Any]) -> ShareRequest | None:
+    """At the consumer: the peer's decision on our request, applied once."""
+    requests = ShareRequest.objects.filter(
+        resource__code=str(body.get("resource", "")),
+        resource__origin_node=peer.node_id,
+        consumer__code=str(body.get("consumer", "")),
+        origin_node="",
+    ).order_by("requested_at", "id")
+    request = requests.filter(status=RequestStatus.PENDING, fields=body.get("fields")).first()
+    request = request or requests.filter(status=RequestStatus.PENDING).first()
+    if request is None:  # already applied: a revocation may still change the grant
+        request = requests.exclude(status=RequestStatus.PENDING).last()
+        if request is None:
+            return None
+    status = str(body.get("status"))
+    with transaction.atomic():
+        if request.status == RequestStatus.PENDING:
+            request.status = status
+            request.decided_at = timezone.now()
+            request.decision_reason = str(body.get("reason", ""))
+            request.save(update_fields=["status", "decided_at", "decision_reason"])
+        spec = body.get("grant")
+        if status == RequestStatus.APPROVED and spec:
+            expires = spec.get("expires_at")
+            revoked = spec.get("revoked_at")
+            ShareGrant.objects.update_or_create(
+                request=request,
+                defaults={
+                    "resource": request.resource,
+                    "consumer": request.consumer,
+                    "fields": list(spec["fields"]),
+                    "personal_unmasked": bool(spec.get("personal_unmasked")),
+                    "rate_limit_per_minute": int(spec.get("rate_limit_per_minute", 600)),
+                    "granted_at": timezone.now(),
+                    "expires_at": dt.datetime.fromisoformat(expires) if expires else None,
+                    "revoked_at": dt.datetime.fromisoformat(revoked) if revoked else None,
+                },
+            )
+        audit.record(
+            "exchange.remote_share_decided",
+            actor=f"node:{peer.node_id}",
+            target=request,
+            details={"status": status, "remote_request": body.get("remote_request")},
+        )
+    return request
+
+
+@handles("share.decision")
+def on_share_decision(peer: PeerNode, body: dict[str, Any]) -> dict[str, Any]:
+    request = apply_decision(peer, body)
+    return {"request": request.pk if request else None}
+
+
+# --- data.query ------------------------------------------------------------------------------
+
+
+def _gateway() -> Any:
+    from yiwang.exchange import gateway
+
+    return gateway
+
+
+def _check_fields(grant: ShareGrant, fields: list[str]) -> list[str]:
+    granted = [str(name) for name in grant.fields]
+    wanted = fields or granted
+    missing = [name for name in wanted if name not in granted]
+    if missing:
+        raise DomainError(
+            ErrorCode.FIELDS_NOT_GRANTED,
+            _("以下信息项未获授权:%(fields)s") % {"fields": "、".join(missing)},
+            status=403,
+            fields=missing,
+        )
+    return wanted
+
+
+def _active_grant(resource_code: str, consumer_code: str, origin_node: str) -> ShareGrant:
+    now = timezone.now()
+    grants = list(
+        ShareGrant.objects.select_related("resource", "consumer")
+        .filter(
+            resource__code=resource_code,
+            consumer__code=consumer_code,
+            origin_node=origin_node,
+        )
+        .order_by("-granted_at", "-id")
+    )
+    for grant in grants:
+        if grant.revoked_at is None and (grant.expires_at is None or grant.expires_at > now):
+            return grant
+    if grants and grants[0].revoked_at is not None:
+        raise DomainError(ErrorCode.GRANT_REVOKED, _("该资源的共享授权已被撤销。"), status=403)
+    if grants:
+        raise DomainError(ErrorCode.GRANT_EXPIRED, _("该资源的共享授权已过期。"), status=403)
+    raise DomainError(ErrorCode.NO_GRANT, _("本部门没有该资源的共享授权。"), status=403)
+
+
+def _records(grant: ShareGrant, rows: list[dict[str, Any]], wanted: list[str]) -> list[Any]:
+    from yiwang.kernel.fields import mask
+
+    gateway = _gateway()
+    personal = set(
+        DataField.objects.filter(
+            resource_id=grant.resource_id, name__in=wanted, personal=True
+        ).values_list("name", flat=True)
+    )
+    records = []
+    for row in rows:
+        record = {}
+        for name in wanted:
+            value = row.get(name)
+            if name in personal and not grant.personal_unmasked and value not in (None, ""):
+                value = mask(str(value), gateway._mask_kind(name))
+            record[name] = value
+        records.append(record)
+    return records
+
+
+def _log(**entry: Any) -> int:
+    from yiwang.exchange import msglog
+
+    logged, _body = msglog.append(**entry)
+    return int(logged.seq)
+
+
+@handles("data.query")
+def on_data_query(peer: PeerNode, body: dict[str, Any]) -> dict[str, Any]:
+    """The provider's side of a forwarded call: the same checks, masking and message log as
+    the gateway's (its helpers), with the consumer being the peer's department."""
+    gateway = _gateway()
+    resource_code = str(body.get("resource", ""))
+    consumer = str(body.get("consumer", ""))
+    key = str(body.get("key", ""))
+    fields = [str(f) for f in body.get("fields") or []]
+    purpose = str(body.get("purpose", ""))[:200]
+    entry: dict[str, Any] = {
+        "resource_code": resource_code,
+        "consumer_code": consumer,
+        "purpose": purpose,
+        "query": {"fields": fields, "key_index": _key_index(key)},
+        "node": peer.node_id,
+    }
+    try:
+        grant = _active_grant(resource_code, consumer, peer.node_id)
+        entry["grant"] = grant
+        wanted = _check_fields(grant, fields)
+        source = gateway._source_of(grant.resource)
+        if not key:
+            raise DomainError(ErrorCode.QUERY_INVALID, _("请提供查询键。"), status=422)
+        gateway._count(grant)
+        try:
+            rows = source.fetch(key, wanted)
+        except gateway._invalid_key_errors() as error:
+            raise DomainError(
+                ErrorCode.QUERY_INVALID,
+                _("查询键格式不正确:%(reason)s") % {"reason": str(error)},
+                status=422,
+            ) from None
+    except DomainError as error:
+        # Logged after the inbox's transaction rolls back (see cascade.receive).
+        code = str(error.code)
+        error.after_rollback = lambda: _log(**{**entry, "grant": None}, outcome=code)  # type: ignore[attr-defined]
+        raise
+    records = _records(grant, rows, wanted)
+    seq = _log(
+        **entry,
+        outcome="ok",
+        record_ids=[row.get("_id", row.get("id")) for row in rows],
+        response=lambda s: json.dumps(records, ensure_ascii=False, default=str).encode(),
+    )
+    return {"resource": grant.resource.code, "records": records, "call": seq}
+
+
+def _key_index(key: str) -> str:
+    from yiwang.exchange import msglog
+
+    return msglog.query_index(key) if key else ""
+
+
+def query_remote(
+    app: Any, resource_code: str, *, key: str, fields: list[str] | None, purpose: str = ""
+) -> bytes:
+    """A local application's call on a peer's resource: our grant is checked, the call is
+    forwarded signed to the owning node, and logged here too (``node`` = the owner)."""
+    resource = DataResource.objects.filter(code=resource_code).exclude(origin_node="").first()
+    consumer = app.department.code
+    entry: dict[str, Any] = {
+        "resource_code": resource_code,
+        "app": app,
+        "consumer_code": consumer,
+        "purpose": purpose[:200],
+        "query": {"fields": fields or [], "key_index": _key_index(key)},
+        "node": resource.origin_node if resource else "",
+    }
+    try:
+        if resource is None:
+            raise _not_found()
+        grant = _active_grant(resource_code, consumer, "")
+        entry["grant"] = grant
+        wanted = _check_fields(grant, fields or [])
+        reply = cascade.send(
+            _peer_of(resource),
+            "data.query",
+            {
+                "resource": resource_code,
+                "key": key,
+                "fields": wanted,
+                "purpose": purpose,
+                "consumer": consumer,
+                "app": app.name,
+            },
+        )
+    except DomainError as error:
+        _log(**entry, outcome=str(error.code))
+        raise
+    records = reply.get("records", [])
+    with transaction.atomic():
+        seq = _log(
+            **entry,
+            outcome="ok",
+            record_ids=[f"{resource.origin_node}:{reply.get('call')}"],
+            response=lambda s: json.dumps(
+                {"resource": resource_code, "records": records, "call": s},
+                ensure_ascii=False,
+                separators=(",", ":"),
+                default=str,
+            ).encode(),
+        )
+    return json.dumps(
+        {"resource": resource_code, "records": records, "call": seq},
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    ).encode()
+
+
+# --- backflow (数据回流) -------------------------------------------------------------------------
+
+
+def _table(name: str) -> Any:
+    """A base table the backflow can read and write: (model, key field, region field)."""
+    from yiwang.kernel.models import BaseLegalEntity, BasePerson
+
+    tables = {
+        "population": (BasePerson, "id_number", "household_region"),
+        "legal_entities": (BaseLegalEntity, "credit_code", "region"),
+    }
+    return tables.get(name)
+
+
+def _rows_of(table: Any, region: str, fields: list[str]) -> Iterator[dict[str, Any]]:
+    model, _key, region_field = table
+    queryset = model.objects.filter(**{f"{region_field}__startswith": region}).order_by("pk")
+    for row in queryset.iterator(chunk_size=BACKFLOW_BATCH):
+        yield {name: _plain(getattr(row, name, None)) for name in fields}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value if value is None or isinstance(value, int | float | bool) else str(value)
+
+
+def backflow(
+    *, actor: Any, peer: PeerNode, resource_code: str, batch_size: int = BACKFLOW_BATCH
+) -> int:
+    """Send ``peer`` the rows of a resource granted to one of its departments that belong to
+    its region, in batches. Rows go with the granted fields only, and personal fields only
+    when the grant covers them unmasked (a masked value is no use to a base table)."""
+    grant = (
+        ShareGrant.objects.select_related("resource", "resource__mount")
+        .filter(
+            resource__code=resource_code,
+            origin_node=peer.node_id,
+            revoked_at__isnull=True,
+        )
+        .order_by("-granted_at")
+        .first()
+    )
+    if grant is None or (grant.expires_at and grant.expires_at <= timezone.now()):
+        raise DomainError(ErrorCode.NO_GRANT, _("对端节点没有该资源的有效授权。"), status=403)
+    mount = getattr(grant.resource, "mount", None)
+    table = _table(mount.source) if mount else None
+    if mount is None or table is None:
+        raise DomainError(ErrorCode.MOUNT_INVALID, _("该资源未挂接可回流的基础库表。"), status=409)
+    fields = [str(name) for name in grant.fields]
+    personal = set(
+        grant.resource.fields.filter(personal=True, name__in=fields).values_list("name", flat=True)
+    )
+    if personal and not grant.personal_unmasked:
+        fields = [name for name in fields if name not in personal]
+    if table[1] not in fields:
+        raise DomainError(
+            ErrorCode.FIELDS_NOT_GRANTED,
+            _("授权未包含明文查询键 %(key)s,无法回流。") % {"key": table[1]},
+            status=403,
+        )
+    source = mount.source
+    sent, number = 0, 0
+    batch: list[dict[str, Any]] = []
+
+    def flush(last: bool) -> None:
+        nonlocal sent, batch, number
+        number += 1
+        body = {
+            "resource": resource_code,
+            "table": source,
+            "key": table[1],
+            "batch": number,
+            "last": last,
+            "rows": batch,
+        }
+        cascade.send(peer, "backflow", body)
+        sent += len(batch)
+        batch = []
+
+    for row in _rows_of(table, peer.node_id, fields):
+        batch.append(row)
+        if len(batch) >= batch_size:
+            flush(False)
+    flush(True)
+    with transaction.atomic():
+        audit.record(
+            "exchange.backflow_sent",
+            actor=actor,
+            target=grant,
+            details={"node": peer.node_id, "resource": resource_code, "rows": sent},
+        )
+    return sent
+
+
+@handles("backflow")
+def on_backflow(peer: PeerNode, body: dict[str, Any]) -> dict[str, Any]:
+    """Store returned rows in this node's own base table, upserted by their key. The rows are
+    the provider's authoritative data for our region, so they replace ours field by field."""
+    from yiwang.kernel.fields import SensitiveField, lookup
+
+    resource = DataResource.objects.filter(
+        code=str(body.get("resource", "")), origin_node=peer.node_id
+    ).first()
+    table = _table(str(body.get("table", "")))
+    if resource is None or table is None or body.get("key") != table[1]:
+        raise _not_found()
+    model, key, region_field = table
+    created = updated = 0
+    now = timezone.now()
+    for row in body.get("rows", []):
+        value = str(row.get(key, ""))
+        if not value or not str(row.get(region_field, peer.node_id)).startswith(peer.node_id):
+            continue
+        column = model._meta.get_field(key)
+        where = lookup(model, key, value) if isinstance(column, SensitiveField) else {key: value}
+        instance = model.objects.filter(**where).first()
+        if instance is None:
+            instance, created = model(), created + 1
+        else:
+            updated += 1
+        for name, field_value in row.items():
+            if hasattr(instance, name) and name not in {"id", "pk"}:
+                setattr(instance, name, field_value)
+        if hasattr(instance, "updated_at"):
+            instance.updated_at = now
+        instance.save()
+    audit.record(
+        "exchange.backflow_received",
+        actor=f"node:{peer.node_id}",
+        target=resource,
+        details={"batch": body.get("batch"), "created": created, "updated": updated},
+    )
+    return {"created": created, "updated": updated}

@@ -217,6 +217,9 @@ class ShareRequest(models.Model):
     decision_reason = models.TextField(_("审核意见"), blank=True)
     #: Set when the request came from a peer node (the consumer is that node's department).
     origin_node = models.CharField(max_length=12, blank=True)
+    #: The request's id on the other node (a city's own id for its request to the province,
+    #: and the province's id on the city's copy), so decisions find their request exactly.
+    remote_ref = models.CharField(max_length=40, blank=True, db_index=True)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-requested_at", "-id"]
@@ -384,7 +387,7 @@ class NodeMessage(models.Model):
     body_sm3 = models.CharField(max_length=64)
     sent_at = models.DateTimeField()
     recorded_at = models.DateTimeField(auto_now_add=True)
-    outcome = models.CharField(max_length=32, default="ok")
+    outcome = models.CharField(max_length=64, default="ok")
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-recorded_at", "-id"]

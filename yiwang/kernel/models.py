@@ -312,6 +312,8 @@ class BasePerson(models.Model):
     address = SensitiveField(_("户籍地址"), kind=SensitiveKind.TEXT, blank=True)
     household_region = models.CharField(_("户籍地区划"), max_length=12, blank=True, db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), null=True, blank=True)
+    #: The node the row came from by backflow (数据回流); '' for this node's own data.
+    origin_node = models.CharField(_("来源节点"), max_length=12, blank=True, db_default="")
 
     class Meta:
         verbose_name = _("人口基础信息")
@@ -340,6 +342,8 @@ class BaseLegalEntity(models.Model):
     status = models.CharField(_("登记状态"), max_length=16, default="active")
     region = models.CharField(_("登记机关区划"), max_length=12, blank=True, db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), null=True, blank=True)
+    #: The node the row came from by backflow (数据回流); '' for this node's own data.
+    origin_node = models.CharField(_("来源节点"), max_length=12, blank=True, db_default="")
 
     class Meta:
         verbose_name = _("法人基础信息")

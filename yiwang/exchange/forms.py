@@ -69,7 +69,7 @@ class ExchangeForm(SummaryForm):
         message = str(item.get("message", "")) or fallback
         line = _FIELD_ERROR.match(name)
         if line and "items" in self.fields:
-            return "items", _("第 %(n)s 行:%(message)s") % {
+            return "items", _("第 %(n)s 行：%(message)s") % {
                 "n": int(line.group(1)) + 1,
                 "message": message,
             }
@@ -88,7 +88,7 @@ class SearchForm(forms.Form):
         label=gettext_lazy("关键词"),
         required=False,
         max_length=100,
-        help_text=gettext_lazy("资源名称、摘要或信息项名称,例如:人口、社保。"),
+        help_text=gettext_lazy("资源名称、摘要或信息项名称，例如：人口、社保。"),
     )
     provider = forms.ChoiceField(label=gettext_lazy("提供方"), required=False)
     share_type = forms.ChoiceField(
@@ -100,7 +100,7 @@ class SearchForm(forms.Form):
         label=gettext_lazy("资源分类"),
         required=False,
         max_length=64,
-        help_text=gettext_lazy("分类代码的开头,例如 1.01。"),
+        help_text=gettext_lazy("分类代码的开头，例如 1.01。"),
     )
 
     def __init__(self, *args: Any, providers: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -137,7 +137,7 @@ class ResourceForm(ExchangeForm):
     code = forms.CharField(
         label=gettext_lazy("资源代码"),
         max_length=64,
-        help_text=gettext_lazy("本平台内唯一,例如 GA-RK-001。字母、数字和 . _ / -。"),
+        help_text=gettext_lazy("本平台内唯一，例如 GA-RK-001。字母、数字和 . _ / -。"),
         error_messages={"required": gettext_lazy("请填写资源代码。")},
     )
     name = forms.CharField(
@@ -148,7 +148,7 @@ class ResourceForm(ExchangeForm):
     classification = forms.CharField(
         label=gettext_lazy("资源分类"),
         max_length=64,
-        help_text=gettext_lazy("政务信息资源分类代码,例如 1.01.001。"),
+        help_text=gettext_lazy("政务信息资源分类代码，例如 1.01.001。"),
         error_messages={"required": gettext_lazy("请填写资源分类。")},
     )
     abstract = forms.CharField(
@@ -158,7 +158,7 @@ class ResourceForm(ExchangeForm):
     format = forms.CharField(
         label=gettext_lazy("资源格式"),
         max_length=32,
-        help_text=gettext_lazy("例如:数据库、接口、电子文件。"),
+        help_text=gettext_lazy("例如：数据库、接口、电子文件。"),
         error_messages={"required": gettext_lazy("请填写资源格式。")},
     )
     share_type = forms.ChoiceField(
@@ -175,7 +175,7 @@ class ResourceForm(ExchangeForm):
     legal_basis = forms.CharField(
         label=gettext_lazy("不予共享依据"),
         required=False,
-        help_text=gettext_lazy("不予共享的资源必填:禁止共享的法律法规条款。"),
+        help_text=gettext_lazy("不予共享的资源必填：禁止共享的法律法规条款。"),
     )
     share_methods = forms.MultipleChoiceField(
         label=gettext_lazy("共享方式"),
@@ -188,10 +188,10 @@ class ResourceForm(ExchangeForm):
     items = forms.CharField(
         label=gettext_lazy("信息项"),
         help_text=gettext_lazy(
-            "每行一个信息项:标识|名称|类型|是否个人信息|权威来源部门代码。"
-            "类型为 字符、整数、数值、日期、日期时间 或 布尔(留空为字符);"
-            "个人信息填“是”或“否”;权威来源留空则为提供方部门。"
-            "例如:id_number|公民身份号码|字符|是|4201-GAJ"
+            "每行一个信息项：标识|名称|类型|是否个人信息|权威来源部门代码。"
+            "类型为 字符、整数、数值、日期、日期时间 或 布尔（留空为字符）；"
+            "个人信息填“是”或“否”；权威来源留空则为提供方部门。"
+            "例如：id_number|公民身份号码|字符|是|4201-GAJ"
         ),
         error_messages={"required": gettext_lazy("请至少登记一个信息项。")},
     )
@@ -215,7 +215,7 @@ class ResourceForm(ExchangeForm):
             parts = [part.strip() for part in _SEPARATOR.split(line)]
             if len(parts) < 2 or len(parts) > 5:
                 problems.append(
-                    _("第 %(n)s 行:应为“标识|名称|类型|是否个人信息|权威来源”,用 | 分隔。")
+                    _("第 %(n)s 行：应为“标识|名称|类型|是否个人信息|权威来源”，用 | 分隔。")
                     % {"n": n}
                 )
                 continue
@@ -225,13 +225,13 @@ class ResourceForm(ExchangeForm):
             if field_type is None:
                 problems.append(
                     _(
-                        "第 %(n)s 行:数据类型“%(t)s”无效,"
+                        "第 %(n)s 行：数据类型“%(t)s”无效，"
                         "应为字符、整数、数值、日期、日期时间或布尔。"
                     )
                     % {"n": n, "t": kind}
                 )
             if personal.lower() not in _YES | _NO:
-                problems.append(_("第 %(n)s 行:是否个人信息应填“是”或“否”。") % {"n": n})
+                problems.append(_("第 %(n)s 行：是否个人信息应填“是”或“否”。") % {"n": n})
             specs.append(
                 {
                     "name": name,
@@ -302,7 +302,7 @@ class MountApiForm(ExchangeForm):
         label=gettext_lazy("查询键信息项"),
         max_length=64,
         required=False,
-        help_text=gettext_lazy("按哪个信息项查询,例如 id_number。"),
+        help_text=gettext_lazy("按哪个信息项查询，例如 id_number。"),
     )
 
 
@@ -326,7 +326,7 @@ class ReportForm(ExchangeForm):
     record_key = forms.CharField(
         label=gettext_lazy("记录标识"),
         max_length=100,
-        help_text=gettext_lazy("出错记录的查询键,例如公民身份号码。个人信息将脱敏保存。"),
+        help_text=gettext_lazy("出错记录的查询键，例如公民身份号码。个人信息将脱敏保存。"),
         error_messages={"required": gettext_lazy("请填写记录标识。")},
     )
     field_name = forms.ChoiceField(
@@ -342,7 +342,7 @@ class ReportForm(ExchangeForm):
 
     def __init__(self, *args: Any, fields: list[DataField], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = [(f.name, f"{f.title}({f.name})") for f in fields]
+        choices = [(f.name, f"{f.title}（{f.name}）") for f in fields]
         set_choices(self.fields["field_name"], [("", _("请选择")), *choices])
 
 
@@ -359,7 +359,7 @@ class ResolveForm(ExchangeForm):
     resolution = forms.CharField(
         label=gettext_lazy("处理结果"),
         max_length=2000,
-        help_text=gettext_lazy("已更正:写明更正内容;不予更正:写明理由。"),
+        help_text=gettext_lazy("已更正：写明更正内容；不予更正：写明理由。"),
         error_messages={"required": gettext_lazy("请填写处理结果。")},
     )
 
@@ -371,7 +371,7 @@ def _field_choices(fields: list[DataField]) -> list[tuple[str, str]]:
     return [
         (
             f.name,
-            f"{f.title}({f.name})" + (_(",个人信息") if f.personal else ""),
+            f"{f.title}（{f.name}）" + (_("，个人信息") if f.personal else ""),
         )
         for f in fields
     ]
@@ -397,7 +397,7 @@ class RequestForm(ExchangeForm):
     purpose = forms.CharField(
         label=gettext_lazy("用途"),
         max_length=2000,
-        help_text=gettext_lazy("用于办理什么业务,例如:社保参保登记核验身份。"),
+        help_text=gettext_lazy("用于办理什么业务，例如：社保参保登记核验身份。"),
         error_messages={"required": gettext_lazy("请填写数据用途。")},
     )
     legal_basis = forms.CharField(
@@ -407,9 +407,9 @@ class RequestForm(ExchangeForm):
         error_messages={"required": gettext_lazy("请填写申请依据。")},
     )
     valid_until = forms.DateField(
-        label=gettext_lazy("使用期限(可选)"),
+        label=gettext_lazy("使用期限（可选）"),
         required=False,
-        help_text=gettext_lazy("格式:2030-12-31。不填则长期有效,直至撤销。"),
+        help_text=gettext_lazy("格式：2030-12-31。不填则长期有效，直至撤销。"),
         error_messages=DATE_ERRORS,
     )
 
@@ -435,15 +435,17 @@ class ApproveForm(ExchangeForm):
     personal_unmasked = forms.BooleanField(
         label=gettext_lazy("个人信息不脱敏"),
         required=False,
-        help_text=gettext_lazy("不勾选时,个人信息项按脱敏形式提供。"),
+        help_text=gettext_lazy("不勾选时，个人信息项按脱敏形式提供。"),
     )
     expires_on = forms.DateField(
-        label=gettext_lazy("授权有效期至(可选)"),
+        label=gettext_lazy("授权有效期至（可选）"),
         required=False,
-        help_text=gettext_lazy("格式:2030-12-31。不填则长期有效,直至撤销。"),
+        help_text=gettext_lazy("格式：2030-12-31。不填则长期有效，直至撤销。"),
         error_messages=DATE_ERRORS,
     )
-    reason = forms.CharField(label=gettext_lazy("审核意见(可选)"), max_length=2000, required=False)
+    reason = forms.CharField(
+        label=gettext_lazy("审核意见（可选）"), max_length=2000, required=False
+    )
 
     def __init__(self, *args: Any, fields: list[DataField], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -456,7 +458,7 @@ class AppForm(ExchangeForm):
     name = forms.CharField(
         label=gettext_lazy("应用名称"),
         max_length=100,
-        help_text=gettext_lazy("调用数据的业务系统名称,例如:社保业务系统。"),
+        help_text=gettext_lazy("调用数据的业务系统名称，例如：社保业务系统。"),
         error_messages={"required": gettext_lazy("请填写应用名称。")},
     )
 

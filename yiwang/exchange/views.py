@@ -309,7 +309,7 @@ def resource_action(request: HttpRequest, code: str, action: str) -> HttpRespons
             message = _("已发布第 %(v)s 版。") % {"v": version.version}
         elif action == "withdraw":
             services.withdraw_resource(actor=user, resource=resource, reason=data["reason"])
-            message = _("资源已撤销,不再出现在共享目录中。已有授权仍有记录。")
+            message = _("资源已撤销，不再出现在共享目录中。已有授权仍有记录。")
         elif action == "mount-table":
             services.mount_table(actor=user, resource=resource, source_name=data["source"])
             message = _("已挂接数据表 %(name)s。") % {"name": data["source"]}
@@ -403,7 +403,7 @@ def resource_new(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("已登记资源“%(name)s”(草稿)。核对后请发布。") % {"name": resource.name},
+                    _("已登记资源“%(name)s”（草稿）。核对后请发布。") % {"name": resource.name},
                 )
                 return redirect("exchange:resource", code=resource.code)
     context = {
@@ -450,7 +450,7 @@ def resource_edit(request: HttpRequest, code: str) -> HttpResponse:
                 status = exc.status
             else:
                 if resource.status == ResourceStatus.PUBLISHED:
-                    message = _("已保存。修改已生效,重新发布后成为新版本。")
+                    message = _("已保存。修改已生效，重新发布后成为新版本。")
                 else:
                     message = _("已保存。")
                 messages.success(request, message)

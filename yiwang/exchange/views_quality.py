@@ -188,7 +188,7 @@ def report_new(request: HttpRequest, code: str) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("纠错已提交,提供方应在 %(due)s 前处理。")
+                    _("纠错已提交，提供方应在 %(due)s 前处理。")
                     % {"due": report.due_on.isoformat()},
                 )
                 return redirect("exchange:report", report_id=report.pk)

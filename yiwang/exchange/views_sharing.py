@@ -74,9 +74,9 @@ def request_new(request: HttpRequest, code: str) -> HttpResponse:
                 status = exc.status
             else:
                 if share.status == RequestStatus.APPROVED:
-                    message = _("无条件共享资源,申请已自动同意,授权已生效。")
+                    message = _("无条件共享资源，申请已自动同意，授权已生效。")
                 else:
-                    message = _("申请已提交,提供方应在 %(due)s 前答复。") % {
+                    message = _("申请已提交，提供方应在 %(due)s 前答复。") % {
                         "due": share.due_on.isoformat() if share.due_on else ""
                     }
                 messages.success(request, message)
@@ -213,7 +213,7 @@ def request_action(request: HttpRequest, request_id: int, action: str) -> HttpRe
                 expires_at=end_of_day(data.get("expires_on")),
                 reason=data.get("reason", ""),
             )
-            message = _("已同意申请,授权已生效。")
+            message = _("已同意申请，授权已生效。")
         elif action == "reject":
             services.reject(actor=user, request=share, reason=data["reason"])
             message = _("已拒绝申请。")
@@ -272,7 +272,7 @@ def grant_revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
                 form.apply_error(exc)
                 status = exc.status
             else:
-                messages.success(request, _("授权已撤销,对方的调用将被拒绝。"))
+                messages.success(request, _("授权已撤销，对方的调用将被拒绝。"))
                 return redirect("exchange:grants")
     context = {
         **nav(user, "grants"),
@@ -348,6 +348,6 @@ def app_action(request: HttpRequest, app_id: int, action: str) -> HttpResponse:
         messages.error(request, str(exc.message))
         return redirect("exchange:apps")
     messages.success(
-        request, _("应用“%(name)s”已停用,其密钥和客户端不再可用。") % {"name": app.name}
+        request, _("应用“%(name)s”已停用，其密钥和客户端不再可用。") % {"name": app.name}
     )
     return redirect("exchange:apps")

@@ -101,19 +101,50 @@ def test_city_request_is_decided_at_the_province_and_the_grant_shows_at_the_city
     )
     assert status == "pending"
     at_province = province.shell(
-        "import json; from yiwang.exchange.models import ShareRequest as S; "
-        "from yiwang.exchange.cascade_kinds import decide_remote_request as d; "
+        "import json; from yiwang.exchange import services; "
+        "from yiwang.exchange.models import ShareRequest as S; "
         "q=S.objects.get(origin_node='4201'); "
-        "d(actor='test', request=q, approve=True, personal_unmasked=True); "
-        "print(json.dumps([q.consumer.code, q.consumer.region_id]))"
+        "services.approve(actor='test', request=q, personal_unmasked=True); "
+        "print(json.dumps([q.consumer.code, q.consumer.region_id, q.remote_ref, q.pk]))"
     )
-    assert at_province == ["4201-RS", "4201"]
+    # approve() sent share.decision to the city after commit (outbox event).
+    assert at_province[:2] == ["4201-RS", "4201"]
     grant = city.shell(
         "import json; from yiwang.exchange.models import ShareGrant as G; "
         "g=G.objects.get(resource__code='RK-001'); "
-        "print(json.dumps([g.consumer.code, g.request.status, g.fields]))"
+        "print(json.dumps([g.consumer.code, g.request.status, g.fields, g.request.pk, "
+        "g.request.remote_ref]))"
     )
-    assert grant == ["4201-RS", "approved", ["id_number", "name", "household_region"]]
+    assert grant[:3] == ["4201-RS", "approved", ["id_number", "name", "household_region"]]
+    assert [str(grant[3]), grant[4]] == [at_province[2], str(at_province[3])]
+
+
+def test_publish_and_withdraw_cascade_by_themselves(nodes: tuple[Node, Node]) -> None:
+    province, city = nodes
+    province.shell(
+        "import json; from yiwang.exchange import services; "
+        "from yiwang.kernel.models import Department as D; "
+        "from yiwang.exchange.models import DataResource as R, DataField as F; "
+        "r=R.objects.create(code='FR-002', classification='2', name='法人基础信息', "
+        "provider=D.objects.get(code='42-GA'), abstract='法人', format='数据库', "
+        "share_type='unconditional', open_type='not_open', update_cycle='daily', "
+        "share_methods=['api']); "
+        "F.objects.create(resource=r, name='credit_code', title='统一社会信用代码', "
+        "type='string', authoritative_source='42-GA'); "
+        "services.publish_resource(actor='test', resource=r); print(json.dumps(1))"
+    )
+    copy = "import json; from yiwang.exchange.models import DataResource as R; " + (
+        "r=R.objects.filter(code='FR-002').first(); "
+        "print(json.dumps(r and [r.origin_node, r.status]))"
+    )
+    assert city.shell(copy) == ["42", "published"]
+    province.shell(
+        "import json; from yiwang.exchange import services; "
+        "from yiwang.exchange.models import DataResource as R; "
+        "services.withdraw_resource(actor='test', resource=R.objects.get(code='FR-002'), "
+        "reason='停止提供'); print(json.dumps(1))"
+    )
+    assert city.shell(copy) == ["42", "withdrawn"]
 
 
 def test_city_app_gets_province_data_through_its_node(nodes: tuple[Node, Node]) -> None:
@@ -134,13 +165,19 @@ def test_city_app_gets_province_data_through_its_node(nodes: tuple[Node, Node]) 
 
 def test_backflow_delivers_the_city_rows(nodes: tuple[Node, Node]) -> None:
     province, city = nodes
+    # The city's own register already holds one of them: backflow never overwrites it.
+    city.shell(
+        "import json; from yiwang.kernel.models import BasePerson as P; "
+        f"P.objects.create(name='李娜(市库)', id_number='{IDS['b']}', "
+        "household_region='420102'); print(json.dumps(1))"
+    )
     out = province.yiwang("exchange", "backflow", "--peer", "4201", "--resource", "RK-001")
     assert "2 rows" in out
     rows = city.shell(
-        "import json; from yiwang.kernel.models import BasePerson as P; "
-        "print(json.dumps(sorted([p.name, p.household_region] for p in P.objects.all())))"
+        "import json; from yiwang.kernel.models import BasePerson as P; print(json.dumps("
+        "sorted([p.name, p.household_region, p.origin_node] for p in P.objects.all())))"
     )
-    assert rows == [["张伟", "420106"], ["李娜", "420102"]]
+    assert rows == [["张伟", "420106", "42"], ["李娜(市库)", "420102", ""]]
 
 
 def _sealed_by_city(city: Node, kind: str, body: dict[str, object]) -> dict[str, object]:

@@ -287,9 +287,22 @@ def mount_file(request: HttpRequest, code: str, file: File[UploadedFile]) -> Any
 @router.post("/requests", response={201: ShareRequestOut, **ERRORS})
 def request_share(request: HttpRequest, payload: ShareRequestIn) -> Any:
     """Ask for a resource for the caller's department; unconditional ones are granted at
-    once (``status`` approved, ``grant_id`` set)."""
+    once (``status`` approved, ``grant_id`` set). A peer node's resource (a catalogue copy)
+    is requested from that node; its answer decides the status the same way."""
     _staff(request)
     resource = services.resource_for_user(request.user, payload.resource_code)
+    if resource.origin_node:
+        from yiwang.exchange import cascade_kinds
+
+        share = cascade_kinds.request_remote_share(
+            actor=request.user,
+            resource_code=resource.code,
+            fields=payload.fields,
+            purpose=payload.purpose,
+            legal_basis=payload.legal_basis,
+            valid_until=payload.valid_until,
+        )
+        return Status(201, _request_out(share))
     share = services.request_share(
         actor=request.user,
         resource=resource,

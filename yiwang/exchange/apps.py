@@ -8,6 +8,11 @@ class ExchangeConfig(AppConfig):
     verbose_name = _("数据共享交换")
 
     def ready(self) -> None:
-        from yiwang.exchange import commands_sharing, permissions, subscribers  # noqa: F401
+        from yiwang.exchange import (  # noqa: F401
+            cascade_events,
+            commands_sharing,
+            permissions,
+            subscribers,
+        )
 
         permissions.register()

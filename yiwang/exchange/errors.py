@@ -11,6 +11,8 @@ class ErrorCode(StrEnum):
     DUPLICATE_FIELD = "exchange_duplicate_field"
     UNKNOWN_SOURCE = "exchange_unknown_authoritative_source"
     STATUS_TRANSITION = "exchange_status_transition_invalid"
+    #: A peer node's catalogue entry (``origin_node`` set): only its own node changes it.
+    REMOTE_READ_ONLY = "exchange_resource_remote_read_only"
     MOUNT_INVALID = "exchange_mount_invalid"
     FILE_TOO_LARGE = "exchange_file_too_large"
     NOT_SHAREABLE = "exchange_resource_not_shareable"

@@ -12,7 +12,9 @@ Every write is ``@transaction.atomic`` with a keyword-only ``actor``, audited in
 transaction (refusals as ``<action>_refused``), and emits an outbox event where another
 module or node may care: ``exchange.resource_published``, ``exchange.resource_withdrawn``,
 ``exchange.resource_changed``, ``exchange.request_created``, ``exchange.request_decided``,
-``exchange.grant_revoked``, ``exchange.report_created``, ``exchange.report_resolved``.
+``exchange.grant_revoked``, ``exchange.report_created``, ``exchange.report_resolved``,
+and ``exchange.remote_decision`` (a decision on a peer node's request, sent back to it by
+:mod:`~yiwang.exchange.cascade_events`, which also cascades publishes and withdrawals).
 """
 
 from yiwang.exchange.services_catalog import (

@@ -399,10 +399,7 @@ def update_resource(
     published resource stays published; publish it again to make the change a version."""
     resource = DataResource.objects.select_for_update().get(pk=resource.pk)
     require(actor, permissions.CATALOG, resource.provider)
-    if resource.origin_node:
-        raise DomainError(
-            ErrorCode.NOT_PERMITTED, _("来自其他节点的资源只能由其所属节点修改。"), status=403
-        )
+    _refuse_remote(resource)
     cleaned = _clean_meta(meta)
     errors = _meta_errors(cleaned) + _field_errors(fields)
     if errors:
@@ -460,6 +457,20 @@ def has_unpublished_changes(resource: DataResource) -> bool:
     return latest is None or _content(latest.snapshot) != _content(snapshot(resource))
 
 
+def _refuse_remote(resource: DataResource) -> None:
+    """A peer node's entry (a read-only copy kept by the cascade) is changed only by the
+    cascade's ``catalog.publish`` messages, never edited, published, withdrawn or mounted
+    here."""
+    if resource.origin_node:
+        raise DomainError(
+            ErrorCode.REMOTE_READ_ONLY,
+            _("该资源来自节点 %(node)s,为只读副本,只能由其所属节点修改。")
+            % {"node": resource.origin_node},
+            status=409,
+            node=resource.origin_node,
+        )
+
+
 def _transition_refused(resource: DataResource, verb: str) -> DomainError:
     return DomainError(
         ErrorCode.STATUS_TRANSITION,
@@ -479,6 +490,7 @@ def publish_resource(*, actor: Any, resource: DataResource) -> ResourceVersion:
         DataResource.objects.select_for_update().select_related("provider").get(pk=resource.pk)
     )
     require(actor, permissions.CATALOG, resource.provider)
+    _refuse_remote(resource)
     if resource.status == ResourceStatus.PUBLISHED and not has_unpublished_changes(resource):
         raise _transition_refused(resource, _("重复发布(内容未变更)"))
     last = resource.versions.aggregate(n=Max("version"))["n"]
@@ -523,6 +535,7 @@ def withdraw_resource(*, actor: Any, resource: DataResource, reason: str) -> Dat
         DataResource.objects.select_for_update().select_related("provider").get(pk=resource.pk)
     )
     require(actor, permissions.CATALOG, resource.provider)
+    _refuse_remote(resource)
     if resource.status != ResourceStatus.PUBLISHED:
         raise _transition_refused(resource, _("撤销"))
     resource.status = ResourceStatus.WITHDRAWN
@@ -689,6 +702,7 @@ def _editable(actor: Any, resource: DataResource) -> DataResource:
         DataResource.objects.select_for_update().select_related("provider").get(pk=resource.pk)
     )
     require(actor, permissions.CATALOG, resource.provider)
+    _refuse_remote(resource)
     return resource
 
 

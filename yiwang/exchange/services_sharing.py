@@ -52,6 +52,7 @@ from yiwang.exchange.services_common import (
 from yiwang.kernel import audit, events
 from yiwang.kernel.crypto import blind_index
 from yiwang.kernel.errors import DomainError
+from yiwang.kernel.models import Department
 from yiwang.kernel.permissions import can
 
 API_KEY_PREFIX = "ywk_"
@@ -108,7 +109,22 @@ def _create_grant(
     )
 
 
-def _decided(request: ShareRequest, actor: Any, grant: ShareGrant | None) -> None:
+def _notify_node(request: ShareRequest) -> None:
+    """A decision on (or revocation of) a peer node's request goes back to that node: an
+    outbox event whose subscriber (``cascade_events``) sends ``share.decision`` after commit
+    and raises on failure, so ``yiwang events deliver`` retries it."""
+    if request.origin_node:
+        events.emit(
+            "exchange.remote_decision",
+            {"request_id": request.pk, "node": request.origin_node, "status": request.status},
+        )
+
+
+def _decided(
+    request: ShareRequest, actor: Any, grant: ShareGrant | None, *, notify_node: bool = True
+) -> None:
+    if notify_node:
+        _notify_node(request)
     events.emit(
         "exchange.request_decided",
         {
@@ -133,15 +149,37 @@ def request_share(
     purpose: str,
     legal_basis: str,
     valid_until: dt.date | None = None,
+    consumer: Department | None = None,
+    origin_node: str = "",
+    remote_ref: str = "",
 ) -> ShareRequest:
     """A consumer department (the actor's, where they hold ``exchange.request``) asks for a
     published, shareable resource. ``fields`` empty or None means every field. An
     unconditional resource is granted at once; a conditional one is due for decision in
-    ``YIWANG_EXCHANGE_APPROVAL_DAYS`` working days (5 by default)."""
-    consumer = acting_department(actor, permissions.REQUEST)
+    ``YIWANG_EXCHANGE_APPROVAL_DAYS`` working days (5 by default).
+
+    For the node cascade only (the ``share.request`` handler): ``origin_node`` is the peer
+    node the request came from, ``consumer`` that node's department (there is no acting
+    user) and ``remote_ref`` the request's id on that node, sent back with the decision. A
+    resource that is itself a peer's copy (``origin_node`` set on the resource) is not
+    requested here but through ``cascade_kinds.request_remote_share``."""
+    if origin_node:
+        if consumer is None:
+            raise invalid(
+                ErrorCode.REQUEST_INVALID,
+                [error("consumer", "required", _("请提供使用方部门。"))],
+            )
+    else:
+        consumer = acting_department(actor, permissions.REQUEST)
     resource = DataResource.objects.select_related("provider").get(pk=resource.pk)
     if resource.status != ResourceStatus.PUBLISHED:
         raise not_found()
+    if resource.origin_node:
+        raise invalid(
+            ErrorCode.REQUEST_INVALID,
+            [error("resource", "remote", _("该资源由其他节点提供,须向其所属节点申请。"))],
+            status=409,
+        )
     if resource.share_type == ShareType.NOT_SHARED:
         raise DomainError(
             ErrorCode.NOT_SHAREABLE,
@@ -176,6 +214,8 @@ def request_share(
         legal_basis=legal_basis,
         valid_until=valid_until,
         requested_by=user_or_none(actor),
+        origin_node=origin_node,
+        remote_ref=str(remote_ref)[:40],
     )
     grant = None
     if resource.share_type == ShareType.UNCONDITIONAL:
@@ -203,6 +243,8 @@ def request_share(
             "status": request.status,
             "due_on": request.due_on,
             "grant_id": grant.pk if grant else None,
+            "node": origin_node,
+            "remote_ref": request.remote_ref,
         },
     )
     events.emit(
@@ -213,10 +255,13 @@ def request_share(
             "provider": resource.provider.code,
             "consumer": consumer.code,
             "status": request.status,
+            "origin_node": origin_node,
         },
     )
     if grant is not None:
-        _decided(request, actor, grant)
+        # A peer's request granted at once: the decision travels back in the reply to its
+        # ``share.request`` message, so no separate ``share.decision`` is sent.
+        _decided(request, actor, grant, notify_node=False)
     return request
 
 
@@ -369,6 +414,7 @@ def revoke_grant(*, actor: Any, grant: ShareGrant, reason: str) -> ShareGrant:
             "origin_node": grant.origin_node,
         },
     )
+    _notify_node(grant.request)
     return grant
 
 

@@ -55,6 +55,10 @@ class Source:
     _count: Callable[[], int]
     _updated: Callable[[], dt.datetime | None]
     _sample: Callable[[int], list[dict[str, Any]]]
+    #: For a base table: its model and the column holding a row's region code (what the
+    #: cascade's backflow, 数据回流, reads and writes); None / '' for other sources.
+    model: type[Model] | None = None
+    region_field: str = ""
 
     @property
     def field_names(self) -> list[str]:
@@ -144,6 +148,7 @@ def _table_source(
     fields: list[FieldSpec],
     validate_key: Callable[[str], str],
     order: str = "pk",
+    region_field: str = "",
 ) -> Source:
     manager = model._default_manager
     names = [f[0] for f in fields]
@@ -175,6 +180,8 @@ def _table_source(
         _count=lambda: _estimated_count(model),
         _updated=updated,
         _sample=sample,
+        model=model,
+        region_field=region_field,
     )
 
 
@@ -287,6 +294,7 @@ def registered() -> dict[str, Source]:
             key_field="id_number",
             fields=PERSON_FIELDS,
             validate_key=valid_id_number,
+            region_field="household_region",
         ),
         "legal_entities": _table_source(
             name="legal_entities",
@@ -295,6 +303,7 @@ def registered() -> dict[str, Source]:
             key_field="credit_code",
             fields=ENTITY_FIELDS,
             validate_key=valid_credit_code,
+            region_field="region",
         ),
         "credit_records": _table_source(
             name="credit_records",

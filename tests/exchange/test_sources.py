@@ -149,6 +149,10 @@ def test_licence_index_by_identifier_and_by_holder(food_licence: Any) -> None:
         }
     ]
     assert by_holder == [{"_id": identifier, "identifier": identifier, "status": "valid"}]
+    # The register's size, last change and a preview, for the catalogue's mount and freshness
+    assert index.row_count() == 1
+    assert index.data_updated_at() is not None
+    assert [row["_id"] for row in index.sample(5)] == [identifier]
 
 
 def test_sources_import_no_licence_models() -> None:

@@ -232,9 +232,18 @@ def valid_credit_code_or_none(value: str) -> str | None:
         return None
 
 
+def _licence_sample(n: int) -> list[dict[str, Any]]:
+    from yiwang.licenses import services as licences
+
+    return [
+        {"_id": v["identifier"], **{k: _plain(v.get(k)) for k, *_ in LICENCE_FIELDS}}
+        for v in licences.register_sample(n)
+    ]
+
+
 def _licence_source() -> Source:
-    # The licences module offers no count or change time of its register through its
-    # services; until it does, the index reports none (row_count 0, updated_at None).
+    from yiwang.licenses import services as licences
+
     return Source(
         name="licence_index",
         title="电子证照目录",
@@ -242,9 +251,9 @@ def _licence_source() -> Source:
         fields=LICENCE_FIELDS,
         validate_key=_licence_key,
         _rows=_licence_rows,
-        _count=lambda: 0,
-        _updated=lambda: None,
-        _sample=lambda n: [],
+        _count=licences.register_size,
+        _updated=licences.register_changed_at,
+        _sample=_licence_sample,
     )
 
 

@@ -19,7 +19,7 @@ from typing import IO, Any, Literal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -1587,6 +1587,26 @@ def use_for_case(
         details={"case_no": case_no, "department": department_code, "material_code": material_code},
     )
     return use
+
+
+def register_size() -> int:
+    """How many licences the register holds (every status)."""
+    return License.objects.count()
+
+
+def register_changed_at() -> dt.datetime | None:
+    """When the register last changed: the newest issue or change of a version, or a status
+    change."""
+    issued = LicenseVersion.objects.aggregate(at=models.Max("issued_at"))["at"]
+    changed = LicenseStatusChange.objects.aggregate(at=models.Max("at"))["at"]
+    moments = [m for m in (issued, changed) if m is not None]
+    return max(moments) if moments else None
+
+
+def register_sample(n: int) -> list[dict[str, Any]]:
+    """The views of up to ``n`` licences, newest first (e.g. a catalogue preview)."""
+    newest = License.objects.select_related("license_type").order_by("-created_at", "-id")
+    return [view(licence) for licence in newest[: max(0, n)]]
 
 
 def materials_saved(department_code: str | None = None, since: dt.datetime | None = None) -> int:

@@ -240,6 +240,28 @@ def test_unknown_person_is_an_empty_answer(client: Any, resource: Any, caller: K
     assert _last().record_ids == []
 
 
+def test_a_change_of_the_resources_fields_counts_from_the_next_call(
+    client: Any, resource: Any, caller: KeyedApp
+) -> None:
+    # The gateway keeps a resource's personal field names per process, keyed by the
+    # resource's updated_at: the catalogue's services save the resource when fields change.
+    make_grant(resource, caller.app.department, fields=["gender"])
+    assert _get(client, caller, "RK-0001", key=ID_NUMBER).json()["records"] == [{"gender": "男"}]
+    DataField.objects.filter(resource=resource, name="gender").update(personal=True)
+    resource.save()
+    again = _get(client, caller, "RK-0001", key=ID_NUMBER).json()["records"]
+    assert again[0]["gender"] != "男"
+
+
+def test_a_withdrawn_resource_is_refused_at_the_next_call(
+    client: Any, resource: Any, caller: KeyedApp
+) -> None:
+    make_grant(resource, caller.app.department, fields=["gender"])
+    assert _get(client, caller, "RK-0001", key=ID_NUMBER).status_code == 200
+    DataResource.objects.filter(pk=resource.pk).update(status="withdrawn")
+    assert _get(client, caller, "RK-0001", key=ID_NUMBER).status_code == 404
+
+
 # --- Refusals, each logged -----------------------------------------------------------------
 
 

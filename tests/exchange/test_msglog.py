@@ -13,7 +13,7 @@ import pytest
 from django.db import connection, connections
 
 from yiwang.exchange import msglog
-from yiwang.exchange.models import CallLogEntry
+from yiwang.exchange.models import CallLogEntry, CallLogHead
 
 
 def _append(n: int, start: int = 0) -> list[CallLogEntry]:
@@ -136,3 +136,41 @@ def test_concurrent_appends_keep_one_chain() -> None:
         thread.join()
     assert errors == []
     assert msglog.verify_db() == (True, None, 100)
+
+
+@pytest.mark.django_db
+def test_the_head_row_follows_the_last_entry() -> None:
+    assert msglog.head() == (0, msglog.GENESIS_HASH)
+    entries = _append(3)
+    assert msglog.head() == (3, entries[-1].hash)
+    assert CallLogHead.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_log_without_a_head_row_continues_from_its_last_entry() -> None:
+    # A log written before the head row existed (or a head lost): the first append starts the
+    # head at the chain's last entry, so the chain goes on unbroken.
+    first = _append(2)
+    CallLogHead.objects.all().delete()
+    (third,) = _append(1, start=2)
+    assert third.seq == 3
+    assert third.prev_hash == first[-1].hash
+    assert msglog.head() == (3, third.hash)
+    assert msglog.verify_db() == (True, None, 3)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-trip path is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_append_outside_a_transaction_rolls_back_and_frees_the_head() -> None:
+    _append(1)
+
+    def broken(seq: int) -> bytes:
+        raise RuntimeError("no body")
+
+    with pytest.raises(RuntimeError):
+        msglog.append(outcome="ok", resource_code="RK-0001", response=broken)
+    assert connection.get_autocommit() and not connection.in_atomic_block
+    assert msglog.head()[0] == 1  # the sequence number handed out was rolled back
+    (second,) = _append(1, start=1)
+    assert second.seq == 2
+    assert msglog.verify_db() == (True, None, 2)

@@ -22,11 +22,11 @@ class AppAuth(APIKeyHeader):
     param_name = gateway.API_KEY_HEADER
 
     def __call__(self, request: HttpRequest) -> Any:
-        app = gateway.authenticate(request.headers)
-        if app is not None:
-            return app
         match = request.resolver_match
         resource_code = str(match.kwargs.get("resource_code", "")) if match else ""
+        app = gateway.authenticate(request.headers, resource_code=resource_code)
+        if app is not None:
+            return app
         if not resource_code:
             resource_code = "verify:" + request.path.rstrip("/").rsplit("/", 1)[-1]
         raise gateway.refuse_unauthenticated(

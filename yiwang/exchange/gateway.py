@@ -17,11 +17,14 @@ the resource mounted on the matching base source, without disclosing any data.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -67,11 +70,89 @@ def app_for_bearer(token: str) -> ConsumerApp | None:
     return services.app_for_client_id(access.application.client_id)
 
 
-def authenticate(headers: Any) -> ConsumerApp | None:
-    """The calling application from ``X-Api-Key`` or ``Authorization: Bearer``, or None."""
+#: A grant's columns as the gateway reads them (see :class:`GrantView`); the one parameter
+#: is the time of the call, for the state.
+_GRANT_COLUMNS = (
+    "g.id, g.fields, g.personal_unmasked, g.rate_limit_per_minute, "
+    "CASE WHEN g.revoked_at IS NOT NULL THEN 'revoked' "
+    "WHEN g.expires_at IS NOT NULL AND g.expires_at <= %s THEN 'expired' "
+    "ELSE 'active' END, "
+    "r.id, r.code, r.status, r.updated_at, m.kind, m.source"
+)
+
+
+def _now() -> Any:
+    return connection.ops.adapt_datetimefield_value(timezone.now())
+
+
+#: The application behind an API key prefix, with its department: one statement in plain SQL
+#: (every call asks it; building the ORM query cost more than running it). Never cached: a
+#: deactivated application is refused from the next call on. The other columns of both load
+#: on first use (deferred), as ``only()`` would.
+_APP_SQL = (
+    "SELECT a.id, a.department_id, a.name, a.oauth_client_id, a.api_key_prefix, "
+    "a.api_key_hash, d.code, d.name, d.region_id "
+    "FROM exchange_consumerapp a JOIN kernel_department d ON d.id = a.department_id "
+    "WHERE a.api_key_prefix = %s AND a.is_active ORDER BY a.id LIMIT 1"
+)
+_APP_FIELDS = ["id", "department_id", "name", "oauth_client_id", "api_key_prefix", "api_key_hash"]
+_DEPARTMENT_FIELDS = ["id", "code", "name", "region_id"]
+
+
+#: The same, with the department's grants on one resource (as :data:`_GRANTS_SQL` reads
+#: them), so a data call's authentication and grant check are one round trip.
+_APP_GRANTS_SQL = (
+    "SELECT a.id, a.department_id, a.name, a.oauth_client_id, a.api_key_prefix, "
+    "a.api_key_hash, d.code, d.name, d.region_id, " + _GRANT_COLUMNS + " "
+    "FROM exchange_consumerapp a JOIN kernel_department d ON d.id = a.department_id "
+    "LEFT JOIN (exchange_sharegrant g "
+    "JOIN exchange_dataresource r ON r.id = g.resource_id AND r.code = %s "
+    "LEFT JOIN exchange_mount m ON m.resource_id = r.id) ON g.consumer_id = a.department_id "
+    "WHERE a.api_key_prefix = %s AND a.is_active "
+    "ORDER BY a.id, g.granted_at DESC, g.id DESC"
+)
+#: Where :func:`app_for_api_key` leaves the grants it read with the application.
+_PREFETCHED = "_gateway_grants"
+
+
+def app_for_api_key(key: str, *, resource_code: str = "") -> ConsumerApp | None:
+    """The active application an API key belongs to, or None (constant-time comparison):
+    :func:`services.app_for_api_key <yiwang.exchange.services_sharing.app_for_api_key>` in
+    one plain statement. With ``resource_code``, the same statement reads the department's
+    grants on that resource, for :func:`_grant_for` to use in this call."""
+    from yiwang.exchange.services_sharing import API_KEY_PREFIX, _key_hash
+    from yiwang.kernel.models import Department
+
+    if not key.startswith(API_KEY_PREFIX):
+        return None
+    prefix = key[len(API_KEY_PREFIX) :].split("_", 1)[0]
+    with connection.cursor() as cursor:
+        if resource_code:
+            cursor.execute(_APP_GRANTS_SQL, [_now(), resource_code, prefix])
+            rows = cursor.fetchall()
+        else:
+            cursor.execute(_APP_SQL, [prefix])
+            rows = cursor.fetchall()
+    if not rows:
+        return None
+    row = rows[0]
+    if not hmac.compare_digest(str(row[5]), _key_hash(key)):
+        return None
+    app = ConsumerApp.from_db(connection.alias, [*_APP_FIELDS, "is_active"], [*row[:6], True])
+    department = Department.from_db(connection.alias, _DEPARTMENT_FIELDS, [row[1], *row[6:9]])
+    ConsumerApp.department.field.set_cached_value(app, department)
+    if resource_code:
+        grants = [_grant_view(r[9:]) for r in rows if r[0] == row[0] and r[9] is not None]
+        setattr(app, _PREFETCHED, (resource_code, grants))
+    return app
+
+
+def authenticate(headers: Any, *, resource_code: str = "") -> ConsumerApp | None:
+    """The calling application from ``X-Api-Key`` or ``Authorization: Bearer``, or None.
+    ``resource_code`` (a data call's resource): read the grants on it with the key."""
     api_key = headers.get(API_KEY_HEADER, "")
     if api_key:
-        return services.app_for_api_key(api_key.strip())
+        return app_for_api_key(api_key.strip(), resource_code=resource_code)
     scheme, _sep, token = headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return app_for_bearer(token.strip())
@@ -92,6 +173,40 @@ def refuse_unauthenticated(*, resource_code: str, purpose: str = "") -> DomainEr
 # --- The call ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class MountView:
+    kind: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ResourceView:
+    """The resource of a grant as the gateway reads it: its state now (not cached)."""
+
+    id: int
+    code: str
+    status: str
+    updated_at: Any
+    mount: MountView | None
+
+
+@dataclass(frozen=True)
+class GrantView:
+    """A grant as the gateway reads it, with its resource and mount, in one statement; ``state``
+    is ``active``, ``expired`` or ``revoked`` as of the call."""
+
+    pk: int
+    fields: list[str]
+    personal_unmasked: bool
+    rate_limit_per_minute: int
+    state: str
+    resource: ResourceView
+
+    @property
+    def resource_id(self) -> int:
+        return self.resource.id
+
+
 @dataclass
 class Call:
     """What is known of a call so far: what the log entry of its outcome will say."""
@@ -100,7 +215,7 @@ class Call:
     resource_code: str
     purpose: str = ""
     query: dict[str, Any] = field(default_factory=dict)
-    grant: ShareGrant | None = None
+    grant: ShareGrant | GrantView | None = None
 
     def log(
         self,
@@ -132,32 +247,115 @@ def _logged(call: Call, work: Callable[[], tuple[int, bytes]]) -> tuple[int, byt
         raise
 
 
-def _grant_for(call: Call, resource_codes: list[str]) -> ShareGrant:
+#: A department's grants on some resources, newest first, with each one's state as of the
+#: call and its resource's state and mount: plain SQL, one round trip (no caching: a revoked or
+#: expired grant, a withdrawn resource or a new mount counts from the next call on).
+_GRANTS_SQL = (
+    "SELECT " + _GRANT_COLUMNS + " FROM exchange_sharegrant g "  # noqa: S608  (constants)
+    "JOIN exchange_dataresource r ON r.id = g.resource_id "
+    "LEFT JOIN exchange_mount m ON m.resource_id = r.id "
+    "WHERE g.consumer_id = %s AND r.code IN ({codes}) "
+    "ORDER BY g.granted_at DESC, g.id DESC"
+)
+
+
+def _json_value(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _grant_view(row: Any) -> GrantView:
+    return GrantView(
+        pk=int(row[0]),
+        fields=[str(name) for name in _json_value(row[1]) or []],
+        personal_unmasked=bool(row[2]),
+        rate_limit_per_minute=int(row[3]),
+        state=str(row[4]),
+        resource=ResourceView(
+            id=int(row[5]),
+            code=str(row[6]),
+            status=str(row[7]),
+            updated_at=row[8],
+            mount=MountView(str(row[9]), str(row[10])) if row[9] is not None else None,
+        ),
+    )
+
+
+def _grants(app: ConsumerApp, resource_codes: list[str]) -> list[GrantView]:
+    prefetched = getattr(app, _PREFETCHED, None)
+    if prefetched is not None and [prefetched[0]] == resource_codes:
+        grants: list[GrantView] = prefetched[1]
+        return grants
+    if not resource_codes:
+        return []
+    sql = _GRANTS_SQL.format(codes=", ".join(["%s"] * len(resource_codes)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_now(), app.department_id, *resource_codes])
+        return [_grant_view(row) for row in cursor.fetchall()]
+
+
+def _grant_for(call: Call, resource_codes: list[str]) -> GrantView:
     """The department's active grant on one of the resources, or the refusal that says why
     there is none (revoked before expired before none)."""
-    now = timezone.now()
-    grants = list(
-        ShareGrant.objects.select_related("resource", "resource__mount")
-        .filter(consumer_id=call.app.department_id, resource__code__in=resource_codes)
-        .order_by("-granted_at", "-id")
-    )
+    grants = _grants(call.app, resource_codes)
     for grant in grants:
-        if grant.revoked_at is None and (grant.expires_at is None or grant.expires_at > now):
+        if grant.state == "active":
             call.grant = grant
             call.resource_code = grant.resource.code
             return grant
     if grants:
         call.grant = grants[0]
-        if grants[0].revoked_at is not None:
+        if grants[0].state == "revoked":
             raise DomainError(ErrorCode.GRANT_REVOKED, _("该资源的共享授权已被撤销。"), status=403)
         raise DomainError(ErrorCode.GRANT_EXPIRED, _("该资源的共享授权已过期。"), status=403)
     raise DomainError(ErrorCode.NO_GRANT, _("本部门没有该资源的共享授权。"), status=403)
 
 
-def _registry() -> dict[str, Any]:
-    from yiwang.exchange import sources  # the base sources' registry
+_registry_cache: tuple[Any, dict[str, Any]] | None = None
 
-    return dict(sources.registered())
+
+def _registry() -> dict[str, Any]:
+    """The base sources' registry (code, not data: built once per process, again only if
+    ``sources.registered`` itself is replaced)."""
+    global _registry_cache
+    from yiwang.exchange import sources
+
+    cached = _registry_cache
+    if cached is None or cached[0] is not sources.registered:
+        cached = _registry_cache = (sources.registered, dict(sources.registered()))
+    return cached[1]
+
+
+#: Seconds a resource's personal field names stay cached in a process. The cache is also keyed
+#: by the resource's ``updated_at``, which every change of its fields moves (create, update and
+#: publish save the resource), so a change is seen at the next call; the TTL bounds anything
+#: that writes fields behind the services' back. Grants, applications and the resource's
+#: status and mount are never cached.
+PERSONAL_FIELDS_TTL = 30.0
+_personal_cache: dict[tuple[int, str], tuple[float, frozenset[str]]] = {}
+
+
+def _personal_fields(resource: Any) -> frozenset[str]:
+    key = (int(resource.id), str(resource.updated_at))
+    now = time.monotonic()
+    hit = _personal_cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    names = frozenset(
+        DataField.objects.filter(resource_id=resource.id, personal=True).values_list(
+            "name", flat=True
+        )
+    )
+    if len(_personal_cache) > 1024:
+        _personal_cache.clear()
+    _personal_cache[key] = (now + PERSONAL_FIELDS_TTL, names)
+    return names
+
+
+def clear_caches() -> None:
+    """Forget the per-process caches (the sources registry, personal field names)."""
+    global _registry_cache
+    _registry_cache = None
+    _personal_cache.clear()
 
 
 def _invalid_key_errors() -> tuple[type[Exception], ...]:
@@ -168,7 +366,7 @@ def _invalid_key_errors() -> tuple[type[Exception], ...]:
     return (InvalidKey, ValueError)
 
 
-def _source_of(resource: DataResource) -> Any:
+def _source_of(resource: DataResource | ResourceView) -> Any:
     if resource.status != ResourceStatus.PUBLISHED:
         raise DomainError(ErrorCode.NOT_FOUND, _("该资源未发布。"), status=404)
     mount = getattr(resource, "mount", None)
@@ -178,7 +376,7 @@ def _source_of(resource: DataResource) -> Any:
     return source
 
 
-def _count(grant: ShareGrant) -> None:
+def _count(grant: ShareGrant | GrantView) -> None:
     try:
         ratelimit.hit(
             "exchange.grant", str(grant.pk), limit=grant.rate_limit_per_minute, window_seconds=60
@@ -243,11 +441,7 @@ def query(
                 _("查询键格式不正确:%(reason)s") % {"reason": str(error)},
                 status=422,
             ) from None
-        personal = set(
-            DataField.objects.filter(
-                resource_id=grant.resource_id, name__in=wanted, personal=True
-            ).values_list("name", flat=True)
-        )
+        personal = _personal_fields(grant.resource)
         unmasked = grant.personal_unmasked
         record_ids: list[Any] = []
         records: list[dict[str, Any]] = []

@@ -13,6 +13,7 @@ index (:func:`query_index`), which finds every call about a given person without
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -29,8 +30,6 @@ GENESIS_HASH = "0" * 64
 #: The blind-index purpose of personal values in queries: the same for every field, so a
 #: person's calls are found by one index whatever the resource.
 QUERY_PURPOSE = "exchange.calllog.query"
-#: A constant key for PostgreSQL's transaction-level advisory lock that lines up appenders.
-_PG_LOCK_KEY = 0x59574C47  # "YWLG"
 
 #: The entry's fields the hash covers, in the export's order.
 CONTENT_FIELDS = (
@@ -103,6 +102,131 @@ def _normalise(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
+_HEAD_SQL = "UPDATE {head} SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, last_hash"
+
+
+def _tables() -> tuple[str, str, list[Any]]:
+    from yiwang.exchange.models import CallLogEntry, CallLogHead
+
+    return (
+        CallLogHead._meta.db_table,
+        CallLogEntry._meta.db_table,
+        list(CallLogEntry._meta.concrete_fields),
+    )
+
+
+def _start_head(cursor: Any, head: str, entries: str) -> None:
+    """Create the head row on first use: at the chain's last entry (a log written before the
+    head existed) or at the genesis. Two first appenders may race here: the second insert is
+    ignored (ON CONFLICT DO NOTHING), and both then line up on the row's lock."""
+    cursor.execute(f"SELECT seq, hash FROM {entries} ORDER BY seq DESC LIMIT 1")  # noqa: S608
+    last = cursor.fetchone()
+    seq, last_hash = (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
+    cursor.execute(
+        f"INSERT INTO {head} (id, last_seq, last_hash) VALUES (1, %s, %s) "  # noqa: S608
+        "ON CONFLICT (id) DO NOTHING",
+        [seq, last_hash],
+    )
+
+
+def _advance_head(cursor: Any, head: str, entries: str) -> tuple[int, str]:
+    """Take the next sequence number and the previous hash, locking the head row until the
+    transaction ends: an UPDATE waits for a concurrent appender and then sees its row (the
+    effect of ``select_for_update`` and an increment, in one round trip)."""
+    sql = _HEAD_SQL.format(head=head)
+    cursor.execute(sql)
+    row = cursor.fetchone()
+    if row is None:  # a fresh (or flushed) database: start the chain
+        _start_head(cursor, head, entries)
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return int(row[0]), str(row[1])
+
+
+def _insert_sql(connection: Any, entry: CallLogEntry) -> tuple[str, list[Any]]:
+    """The statement that inserts the entry and moves the head's hash to it, with its
+    parameters (one statement on PostgreSQL; on SQLite, the INSERT alone)."""
+    head, entries, columns = _tables()
+    columns = [f for f in columns if not f.primary_key]
+    names = ", ".join(connection.ops.quote_name(f.column) for f in columns)
+    marks = ", ".join("%s" for _f in columns)
+    params = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in columns]
+    insert = f"INSERT INTO {entries} ({names}) VALUES ({marks})"  # noqa: S608
+    if connection.vendor != "postgresql":
+        return f"{insert} RETURNING id", params
+    return (
+        f"WITH ins AS ({insert} RETURNING id, hash) "  # noqa: S608
+        f"UPDATE {head} SET last_hash = (SELECT hash FROM ins) WHERE id = 1 "
+        "RETURNING (SELECT id FROM ins)"
+    ), params
+
+
+def _insert(cursor: Any, connection: Any, entry: CallLogEntry) -> None:
+    sql, params = _insert_sql(connection, entry)
+    cursor.execute(sql, params)
+    entry.pk = cursor.fetchone()[0]
+    if connection.vendor != "postgresql":
+        head, _entries, _columns = _tables()
+        cursor.execute(f"UPDATE {head} SET last_hash = %s WHERE id = 1", [entry.hash])  # noqa: S608
+
+
+def _entry(seq: int, prev_hash: str, body: bytes, fields: dict[str, Any]) -> CallLogEntry:
+    from django.utils import timezone
+
+    from yiwang.exchange.models import CallLogEntry
+
+    entry = CallLogEntry(
+        seq=seq,
+        at=timezone.now(),
+        response_sm3=sm3_hex(body) if body else "",
+        prev_hash=prev_hash,
+        **fields,
+    )
+    entry.hash = chain_hash(prev_hash, content_of(entry))
+    return entry
+
+
+def _one_trip_transactions(connection: Any) -> bool:
+    """Whether BEGIN and COMMIT can ride with the first and last statements: PostgreSQL with
+    client-side binding (psycopg's ClientCursor sends a query string, which may hold several
+    statements), in autocommit mode (not inside a caller's transaction)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return False
+    if connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
+        return False
+    connection.ensure_connection()
+    return bool(connection.get_autocommit())
+
+
+def _append_one_trip(
+    connection: Any, response: Callable[[int], bytes] | None, fields: dict[str, Any]
+) -> tuple[CallLogEntry, bytes]:
+    """The append as two round trips on PostgreSQL: ``BEGIN; UPDATE head ... RETURNING`` (the
+    head row's lock, held to the end), then ``INSERT ... ; COMMIT``. Anything failing in
+    between rolls back, and the lock goes with it."""
+    head, entries, _columns = _tables()
+    with connection.cursor() as cursor:
+        cursor.execute("BEGIN; " + _HEAD_SQL.format(head=head))
+        try:
+            cursor.nextset()
+            row = cursor.fetchone()
+            if row is None:  # a fresh (or flushed) database: start the chain
+                _start_head(cursor, head, entries)
+                cursor.execute(_HEAD_SQL.format(head=head))
+                row = cursor.fetchone()
+            seq, prev_hash = int(row[0]), str(row[1])
+            body = response(seq) if response is not None else b""
+            entry = _entry(seq, prev_hash, body, fields)
+            sql, params = _insert_sql(connection, entry)
+            cursor.execute(f"{sql}; COMMIT", params)
+            entry.pk = cursor.fetchone()[0]
+        except BaseException:
+            with contextlib.suppress(Exception):  # a lost connection took the transaction
+                cursor.execute("ROLLBACK")
+            raise
+    return entry, body
+
+
 def append(
     *,
     outcome: str,
@@ -118,39 +242,45 @@ def append(
 ) -> tuple[CallLogEntry, bytes]:
     """Append one entry in its own (or the caller's) transaction and return it with the
     response body. ``response(seq)`` builds the exact bytes answered (they may carry the
-    entry's sequence number); their SM3 is logged. Appenders line up on a lock: PostgreSQL's
-    transaction-level advisory lock, SQLite's write lock (IMMEDIATE transactions, see
-    settings), so the chain never forks."""
+    entry's sequence number); their SM3 is logged. Appenders line up on the lock of the
+    chain's head row (:class:`~yiwang.exchange.models.CallLogHead`, taken by the UPDATE that
+    hands out the sequence number and held to the end of the transaction), so the chain never
+    forks. Plain SQL keeps the hot path to two statements; on PostgreSQL outside a caller's
+    transaction BEGIN and COMMIT ride with them, so an append is two round trips."""
     from django.db import connection, transaction
-    from django.utils import timezone
 
-    from yiwang.exchange.models import CallLogEntry
-
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-        last = CallLogEntry.objects.order_by("-seq").values_list("seq", "hash").first()
-        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-        body = response(seq) if response is not None else b""
-        entry = CallLogEntry(
-            seq=seq,
-            at=timezone.now(),
-            app=app,
-            consumer_code=consumer_code[:32],
-            grant=grant,
-            resource_code=resource_code[:64],
-            purpose=purpose[:200],
-            query=_normalise(query or {}),
-            record_ids=_normalise(list(record_ids)),
-            response_sm3=sm3_hex(body) if body else "",
-            outcome=outcome[:32],
-            node=node,
-            prev_hash=prev_hash,
-        )
-        entry.hash = chain_hash(prev_hash, content_of(entry))
-        entry.save(force_insert=True)
+    fields = {
+        "app_id": getattr(app, "pk", None),
+        "consumer_code": consumer_code[:32],
+        "grant_id": getattr(grant, "pk", None),
+        "resource_code": resource_code[:64],
+        "purpose": purpose[:200],
+        "query": _normalise(query or {}),
+        "record_ids": _normalise(list(record_ids)),
+        "outcome": outcome[:32],
+        "node": node,
+    }
+    if _one_trip_transactions(connection):
+        entry, body = _append_one_trip(connection, response, fields)
+    else:
+        head, entries, _columns = _tables()
+        with transaction.atomic(), connection.cursor() as cursor:
+            seq, prev_hash = _advance_head(cursor, head, entries)
+            body = response(seq) if response is not None else b""
+            entry = _entry(seq, prev_hash, body, fields)
+            _insert(cursor, connection, entry)
+    entry._state.adding = False
+    entry._state.db = connection.alias
     return entry, body
+
+
+def head() -> tuple[int, str]:
+    """The head row's last sequence number and hash (``(0, GENESIS_HASH)`` before any
+    entry)."""
+    from yiwang.exchange.models import CallLogHead
+
+    row = CallLogHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first()
+    return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
 
 
 # --- Verification ------------------------------------------------------------------------

@@ -61,6 +61,14 @@ if YIWANG_KEYSTORE_KEY and not (
 # E-seals: the largest PDF sealed or verified. E-licences: minutes a 亮证 grant stays usable.
 YIWANG_SEAL_MAX_PDF_BYTES = env.integer("YIWANG_SEAL_MAX_PDF_BYTES", 20 * 1024 * 1024, minimum=1)
 YIWANG_LICENSE_GRANT_MINUTES = env.integer("YIWANG_LICENSE_GRANT_MINUTES", 5, minimum=1)
+
+# Data exchange (yiwang/exchange): provider deadlines in working days, largest mounted file.
+YIWANG_EXCHANGE_APPROVAL_DAYS = env.integer("YIWANG_EXCHANGE_APPROVAL_DAYS", 5, minimum=1)
+YIWANG_EXCHANGE_REPORT_DAYS = env.integer("YIWANG_EXCHANGE_REPORT_DAYS", 5, minimum=1)
+YIWANG_EXCHANGE_FILE_MAX_BYTES = env.integer(
+    "YIWANG_EXCHANGE_FILE_MAX_BYTES", 50 * 1024 * 1024, minimum=1
+)
+
 # The address citizens reach the platform at: printed in documents (e.g. a licence's QR code
 # opens its verification page there).
 YIWANG_PUBLIC_URL = env.string("YIWANG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -120,8 +120,9 @@ class Node:
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read())
 
-    def get(self, path: str) -> Any:
-        with urllib.request.urlopen(self.url + path, timeout=30) as answer:  # noqa: S310
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Any:
+        request = urllib.request.Request(self.url + path, headers=headers or {})  # noqa: S310
+        with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310
             return json.loads(answer.read())
 
 

@@ -81,7 +81,7 @@ def test_a_tampered_body_is_refused_and_recorded(city: PeerNode, city_key: Any) 
         403,
         "exchange_message_signature_invalid",
     )
-    assert NodeMessage.objects.get().outcome == "message_signature_invalid"
+    assert NodeMessage.objects.get().outcome == "exchange_message_signature_invalid"
     assert AuditEntry.objects.filter(action="exchange.node_message_refused").exists()
 
 

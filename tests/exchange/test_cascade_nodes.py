@@ -4,6 +4,7 @@ and data dirs on loopback, exchanging signed messages."""
 from __future__ import annotations
 
 import json
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -149,12 +150,9 @@ def test_publish_and_withdraw_cascade_by_themselves(nodes: tuple[Node, Node]) ->
 
 def test_city_app_gets_province_data_through_its_node(nodes: tuple[Node, Node]) -> None:
     province, city = nodes
-    status, answer = city.post(
-        "/api/v1/exchange/nodes/query",
-        {"resource": "RK-001", "key": IDS["a"], "fields": ["name"], "purpose": "核验"},
-        {"X-Api-Key": "ywk_app1_s3cret"},
-    )
-    assert status == 200, answer
+    # The ordinary data URL: the city's gateway forwards a province resource's call.
+    query = urllib.parse.urlencode({"key": IDS["a"], "fields": "name", "purpose": "核验"})
+    answer = city.get(f"/api/v1/exchange/data/RK-001?{query}", {"X-Api-Key": "ywk_app1_s3cret"})
     assert answer["records"] == [{"name": "张伟"}]
     logged = "import json; from yiwang.exchange.models import CallLogEntry as C; " + (
         "print(json.dumps([[c.node, c.outcome] for c in C.objects.all()]))"
@@ -206,7 +204,7 @@ def test_tampered_and_replayed_messages_are_refused_and_logged(
     logged = province.shell(
         "import json; from yiwang.exchange.models import NodeMessage as M; "
         "from yiwang.kernel.models import AuditEntry as A; print(json.dumps(["
-        "list(M.objects.filter(outcome='message_signature_invalid')"
+        "list(M.objects.filter(outcome='exchange_message_signature_invalid')"
         ".values_list('kind', flat=True)),"
         "A.objects.filter(action='exchange.node_message_refused').count()]))"
     )

@@ -7,6 +7,7 @@ and backflow never overwriting a city's own rows."""
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -389,4 +390,149 @@ def test_field_rows_keep_their_spec(province_copy: DataResource) -> None:
         "id_number",
         "name",
         "household_region",
+    ]
+
+
+# --- data.query: at the province, the gateway answers a city's department ----------------------
+
+
+def test_a_city_data_query_is_answered_by_the_gateway_and_logged_with_the_city(
+    city: PeerNode,
+    city_key: Any,
+    population: DataResource,
+    police_officer: Any,
+    wire: Wire,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from tests.exchange.test_cascade_nodes import id_number
+    from yiwang.exchange import msglog
+    from yiwang.exchange.models import CallLogEntry, NodeMessage
+
+    services.mount_table(actor=police_officer, resource=population, source_name="population")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert from_city(city_key, "share.request", city_request(population))[0] == 200
+    grant = ShareGrant.objects.get(origin_node="4201")
+    person = id_number("42010619900101001")
+    BasePerson.objects.create(name="张伟", id_number=person, household_region="420106")
+    query = {"resource": population.code, "consumer": "4201-YB", "key": person, "purpose": "核验"}
+
+    status, reply = from_city(city_key, "data.query", {**query, "fields": ["name", "id_number"]})
+    assert status == 200, reply
+    body = {k: v for k, v in reply["body"].items() if k != "in_reply_to"}
+    [record] = body["records"]
+    assert record["name"] != "张伟" and record["id_number"] != person  # masked, as granted
+    entry = CallLogEntry.objects.get(seq=body["call"])
+    assert (entry.node, entry.consumer_code, entry.grant_id, entry.outcome) == (
+        "4201",
+        "4201-YB",
+        grant.pk,
+        "ok",
+    )
+    assert entry.app_id is None
+    # The reply is the answer whose SM3 the log holds: the same shape as a local call's.
+    assert entry.response_sm3 == msglog.sm3_hex(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    )
+
+    # A field outside the grant: refused, the refusal logged after the inbox's rollback.
+    status, answer = from_city(city_key, "data.query", {**query, "fields": ["address"]})
+    assert (status, answer["code"]) == (403, "exchange_fields_not_granted")
+    refused = CallLogEntry.objects.order_by("-seq").first()
+    assert refused is not None
+    assert (refused.node, refused.outcome, refused.grant_id) == (
+        "4201",
+        "exchange_fields_not_granted",
+        grant.pk,
+    )
+    assert NodeMessage.objects.filter(outcome="exchange_fields_not_granted").count() == 1
+
+    # Another node's department holds no grant made to this node.
+    status, answer = from_city(city_key, "data.query", {**query, "consumer": "4201-GAJ"})
+    assert (status, answer["code"]) == (403, "exchange_no_grant")
+    assert msglog.verify_db()[0]
+
+
+# --- data.query: at the city, the ordinary data URL forwards to the province -----------------
+
+
+@pytest.fixture
+def city_grant(province_copy: DataResource, hrss: Any) -> ShareGrant:
+    """The city's grant on its copy of the province's resource (as share.decision leaves it)."""
+    from tests.exchange.test_gateway import make_grant
+
+    return make_grant(province_copy, hrss, fields=["id_number", "name"])
+
+
+def _data_call(client: Client, api_key: str, **params: str) -> Any:
+    return client.get("/api/v1/exchange/data/HB-RK-001", params, headers={"X-Api-Key": api_key})
+
+
+def test_a_city_app_queries_a_province_resource_at_the_data_url(
+    client: Client, city_grant: ShareGrant, hrss_app: tuple[Any, str], wire: Wire
+) -> None:
+    from yiwang.exchange import msglog
+    from yiwang.exchange.models import CallLogEntry
+
+    app, key = hrss_app
+    wire.reply = {"resource": "HB-RK-001", "records": [{"name": "张*"}], "call": 7}
+    response = _data_call(client, key, key="42010619900101001X", fields="name", purpose="核验")
+    assert response.status_code == 200, response.content
+    answer = response.json()
+    assert (answer["resource"], answer["records"]) == ("HB-RK-001", [{"name": "张*"}])
+    [envelope] = wire.sent
+    assert (envelope["kind"], envelope["to"]) == ("data.query", "42")
+    assert envelope["body"] == {
+        "resource": "HB-RK-001",
+        "key": "42010619900101001X",
+        "fields": ["name"],
+        "purpose": "核验",
+        "consumer": "4201-RSJ",
+        "app": app.name,
+    }
+    entry = CallLogEntry.objects.get(seq=answer["call"])
+    assert (entry.node, entry.app_id, entry.grant_id, entry.outcome, entry.record_ids) == (
+        "42",
+        app.pk,
+        city_grant.pk,
+        "ok",
+        ["42:7"],
+    )
+    assert entry.response_sm3 == msglog.sm3_hex(response.content)
+
+    # The POST form at /nodes/query is the same call.
+    aliased = client.post(
+        "/api/v1/exchange/nodes/query",
+        {"resource": "HB-RK-001", "key": "42010619900101001X", "fields": ["name"]},
+        content_type="application/json",
+        headers={"X-Api-Key": key},
+    )
+    assert aliased.status_code == 200, aliased.content
+    assert aliased.json()["call"] == answer["call"] + 1
+    assert len(wire.sent) == 2
+
+
+def test_a_city_call_is_checked_at_the_city_and_refusals_are_logged_there(
+    client: Client, city_grant: ShareGrant, hrss_app: tuple[Any, str], wire: Wire
+) -> None:
+    from yiwang.exchange.models import CallLogEntry
+
+    _app, key = hrss_app
+    # Not granted at the city: never leaves it.
+    response = _data_call(client, key, key="42010619900101001X", fields="household_region")
+    assert (response.status_code, response.json()["code"]) == (403, "exchange_fields_not_granted")
+    assert wire.sent == []
+
+    # The province refuses (its grant was revoked): the same code, logged here with node 42.
+    wire.reply = DomainError(ErrorCode.GRANT_REVOKED, "revoked", status=403)
+    response = _data_call(client, key, key="42010619900101001X")
+    assert (response.status_code, response.json()["code"]) == (403, "exchange_grant_revoked")
+
+    wire.reply = unavailable()
+    response = _data_call(client, key, key="42010619900101001X")
+    assert (response.status_code, response.json()["code"]) == (503, "exchange_peer_unavailable")
+    logged = list(CallLogEntry.objects.order_by("seq").values_list("node", "outcome"))
+    assert logged == [
+        ("", "exchange_fields_not_granted"),
+        ("42", "exchange_grant_revoked"),
+        ("42", "exchange_peer_unavailable"),
     ]

@@ -1,6 +1,6 @@
 """Node-to-node endpoints: the inbox for signed messages from peers (the signature is the
-authentication, so no session), this node's public identity, and a consumer application's
-call on a peer's resource through this node."""
+authentication, so no session), this node's public identity, and the POST form of a consumer
+application's data call (an alias of the gateway's ``GET /api/v1/exchange/data/{code}``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
-from yiwang.exchange import cascade, cascade_kinds
+from yiwang.exchange import cascade
 
 router = Router(tags=["exchange-nodes"])
 
@@ -46,16 +46,17 @@ def info(request: HttpRequest) -> dict[str, str]:
 
 @router.post("/query", auth=None)
 def query(request: HttpRequest, payload: RemoteQuery) -> HttpResponse:
-    """A consumer application (API key or bearer token) queries a peer's resource it holds a
-    grant for; this node forwards the call signed and logs it."""
+    """A consumer application (API key or bearer token) queries a resource by POST: the same
+    call as ``GET /api/v1/exchange/data/{resource}`` (kept for callers of the first cascade
+    release), which a peer's resource is forwarded from to its node."""
     from yiwang.exchange import gateway
 
-    app = gateway.authenticate(request.headers)
+    app = gateway.authenticate(request.headers, resource_code=payload.resource)
     if app is None:
         raise gateway.refuse_unauthenticated(
-            resource_code=payload.resource, purpose=payload.purpose
+            resource_code=payload.resource, purpose=payload.purpose[:200]
         )
-    body = cascade_kinds.query_remote(
-        app, payload.resource, key=payload.key, fields=payload.fields, purpose=payload.purpose
+    body = gateway.query(
+        app, payload.resource, key=payload.key, fields=payload.fields, purpose=payload.purpose[:200]
     )
     return HttpResponse(body, content_type="application/json; charset=utf-8")

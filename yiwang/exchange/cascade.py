@@ -181,9 +181,7 @@ def _record(
                 kind=details["kind"],
                 body_sm3=sm3_hex(canonical(raw.get("body"))),
                 sent_at=sent_at,
-                # The column holds 32 characters: the code without its "exchange_" prefix
-                # (exchange_message_signature_invalid is 34); the audit entry has it whole.
-                outcome=outcome.removeprefix("exchange_")[:32],
+                outcome=outcome[:64],  # the code, whole (as in the audit entry)
             )
     except IntegrityError:
         if outcome == "ok":

@@ -11,9 +11,11 @@
 * ``share.decision`` — the province's later decision, or a revocation, goes back (outbox
   event ``exchange.remote_decision``); the city finds its request by ``ref`` and records
   the grant on its copy of the resource so its own gateway can check it.
-* ``data.query`` — a city application's call on a province resource, forwarded by the city
-  node; the province checks the grant, answers through the same masking and logs it with
-  ``node`` = the city; the city logs the call in its own message log too.
+* ``data.query`` — a city application's call on a province resource (the ordinary
+  ``GET /api/v1/exchange/data/{code}`` at the city, whose gateway checks the city's grant
+  and forwards it); the province's gateway answers it for the city's department with the
+  same checks, masking and message log (``node`` = the city); the city logs the call in its
+  own message log too (``node`` = the province).
 * ``backflow`` (数据回流) — the province returns the rows of a granted resource that belong to
   the city's region, in batches; the city stores them in its own base table (a registered
   source of ``exchange.sources`` naming its model and region column), marked
@@ -28,7 +30,6 @@ where to forward; ``remote_ref`` is the request's id on the other node.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -510,184 +511,52 @@ def on_share_decision(peer: PeerNode, body: dict[str, Any]) -> dict[str, Any]:
 # --- data.query ------------------------------------------------------------------------------
 
 
-def _gateway() -> Any:
-    from yiwang.exchange import gateway
-
-    return gateway
-
-
-def _check_fields(grant: ShareGrant, fields: list[str]) -> list[str]:
-    granted = [str(name) for name in grant.fields]
-    wanted = fields or granted
-    missing = [name for name in wanted if name not in granted]
-    if missing:
-        raise DomainError(
-            ErrorCode.FIELDS_NOT_GRANTED,
-            _("以下信息项未获授权:%(fields)s") % {"fields": "、".join(missing)},
-            status=403,
-            fields=missing,
-        )
-    return wanted
-
-
-def _active_grant(resource_code: str, consumer_code: str, origin_node: str) -> ShareGrant:
-    now = timezone.now()
-    grants = list(
-        ShareGrant.objects.select_related("resource", "consumer")
-        .filter(
-            resource__code=resource_code,
-            consumer__code=consumer_code,
-            origin_node=origin_node,
-        )
-        .order_by("-granted_at", "-id")
-    )
-    for grant in grants:
-        if grant.revoked_at is None and (grant.expires_at is None or grant.expires_at > now):
-            return grant
-    if grants and grants[0].revoked_at is not None:
-        raise DomainError(ErrorCode.GRANT_REVOKED, _("该资源的共享授权已被撤销。"), status=403)
-    if grants:
-        raise DomainError(ErrorCode.GRANT_EXPIRED, _("该资源的共享授权已过期。"), status=403)
-    raise DomainError(ErrorCode.NO_GRANT, _("本部门没有该资源的共享授权。"), status=403)
-
-
-def _records(grant: ShareGrant, rows: list[dict[str, Any]], wanted: list[str]) -> list[Any]:
-    from yiwang.kernel.fields import mask
-
-    gateway = _gateway()
-    personal = set(
-        DataField.objects.filter(
-            resource_id=grant.resource_id, name__in=wanted, personal=True
-        ).values_list("name", flat=True)
-    )
-    records = []
-    for row in rows:
-        record = {}
-        for name in wanted:
-            value = row.get(name)
-            if name in personal and not grant.personal_unmasked and value not in (None, ""):
-                value = mask(str(value), gateway._mask_kind(name))
-            record[name] = value
-        records.append(record)
-    return records
-
-
-def _log(**entry: Any) -> int:
-    from yiwang.exchange import msglog
-
-    logged, _body = msglog.append(**entry)
-    return int(logged.seq)
-
-
 @handles("data.query")
 def on_data_query(peer: PeerNode, body: dict[str, Any]) -> dict[str, Any]:
-    """The provider's side of a forwarded call: the same checks, masking and message log as
-    the gateway's (its helpers), with the consumer being the peer's department."""
-    gateway = _gateway()
-    resource_code = str(body.get("resource", ""))
-    consumer = str(body.get("consumer", ""))
-    key = str(body.get("key", ""))
-    fields = [str(f) for f in body.get("fields") or []]
-    purpose = str(body.get("purpose", ""))[:200]
-    entry: dict[str, Any] = {
-        "resource_code": resource_code,
-        "consumer_code": consumer,
-        "purpose": purpose,
-        "query": {"fields": fields, "key_index": _key_index(key)},
-        "node": peer.node_id,
-    }
-    try:
-        grant = _active_grant(resource_code, consumer, peer.node_id)
-        entry["grant"] = grant
-        wanted = _check_fields(grant, fields)
-        source = gateway._source_of(grant.resource)
-        if not key:
-            raise DomainError(ErrorCode.QUERY_INVALID, _("请提供查询键。"), status=422)
-        gateway._count(grant)
-        try:
-            rows = source.fetch(key, wanted)
-        except gateway._invalid_key_errors() as error:
-            raise DomainError(
-                ErrorCode.QUERY_INVALID,
-                _("查询键格式不正确:%(reason)s") % {"reason": str(error)},
-                status=422,
-            ) from None
-    except DomainError as error:
-        # Logged after the inbox's transaction rolls back (see cascade.receive).
-        code = str(error.code)
-        error.after_rollback = lambda: _log(**{**entry, "grant": None}, outcome=code)  # type: ignore[attr-defined]
-        raise
-    records = _records(grant, rows, wanted)
-    seq = _log(
-        **entry,
-        outcome="ok",
-        record_ids=[row.get("_id", row.get("id")) for row in rows],
-        response=lambda s: json.dumps(records, ensure_ascii=False, default=str).encode(),
+    """The provider's side of a forwarded call: the gateway answers it for the peer's
+    department (:func:`gateway.query_for_department
+    <yiwang.exchange.gateway.query_for_department>`: the grant made to that node, the
+    same checks, masking and message log, with ``node`` = the peer). A refusal's log entry
+    is written after the inbox's transaction rolls back (see :func:`cascade.receive`)."""
+    from yiwang.exchange import gateway
+
+    answer = gateway.query_for_department(
+        resource_code=str(body.get("resource", "")),
+        consumer_code=str(body.get("consumer", "")),
+        key=str(body.get("key", "")),
+        fields=[str(f) for f in body.get("fields") or []],
+        purpose=str(body.get("purpose", "")),
+        node=peer.node_id,
     )
-    return {"resource": grant.resource.code, "records": records, "call": seq}
-
-
-def _key_index(key: str) -> str:
-    from yiwang.exchange import msglog
-
-    return msglog.query_index(key) if key else ""
+    return answer.json()
 
 
 def query_remote(
-    app: Any, resource_code: str, *, key: str, fields: list[str] | None, purpose: str = ""
-) -> bytes:
-    """A local application's call on a peer's resource: our grant is checked, the call is
-    forwarded signed to the owning node, and logged here too (``node`` = the owner)."""
-    resource = DataResource.objects.filter(code=resource_code).exclude(origin_node="").first()
-    consumer = app.department.code
-    entry: dict[str, Any] = {
-        "resource_code": resource_code,
-        "app": app,
-        "consumer_code": consumer,
-        "purpose": purpose[:200],
-        "query": {"fields": fields or [], "key_index": _key_index(key)},
-        "node": resource.origin_node if resource else "",
-    }
-    try:
-        if resource is None:
-            raise _not_found()
-        grant = _active_grant(resource_code, consumer, "")
-        entry["grant"] = grant
-        wanted = _check_fields(grant, fields or [])
-        reply = cascade.send(
-            _peer_of(resource),
-            "data.query",
-            {
-                "resource": resource_code,
-                "key": key,
-                "fields": wanted,
-                "purpose": purpose,
-                "consumer": consumer,
-                "app": app.name,
-            },
-        )
-    except DomainError as error:
-        _log(**entry, outcome=str(error.code))
-        raise
-    records = reply.get("records", [])
-    with transaction.atomic():
-        seq = _log(
-            **entry,
-            outcome="ok",
-            record_ids=[f"{resource.origin_node}:{reply.get('call')}"],
-            response=lambda s: json.dumps(
-                {"resource": resource_code, "records": records, "call": s},
-                ensure_ascii=False,
-                separators=(",", ":"),
-                default=str,
-            ).encode(),
-        )
-    return json.dumps(
-        {"resource": resource_code, "records": records, "call": seq},
-        ensure_ascii=False,
-        separators=(",", ":"),
-        default=str,
-    ).encode()
+    node_id: str,
+    *,
+    resource_code: str,
+    consumer_code: str,
+    app_name: str,
+    key: str,
+    fields: list[str],
+    purpose: str = "",
+) -> dict[str, Any]:
+    """Send a local application's data call on a peer's resource to the owning node
+    (``data.query``, signed); the reply's body ``{"resource", "records", "call"}`` (``call``
+    = the owner's log entry). The caller — the gateway, which checked this node's grant
+    and logs the call here — handles refusals, raised as the peer's DomainError."""
+    return cascade.send(
+        cascade.get_peer(node_id),
+        "data.query",
+        {
+            "resource": resource_code,
+            "key": key,
+            "fields": fields,
+            "purpose": purpose,
+            "consumer": consumer_code,
+            "app": app_name,
+        },
+    )
 
 
 # --- backflow (数据回流) -------------------------------------------------------------------------

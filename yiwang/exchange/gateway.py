@@ -10,6 +10,12 @@ the resource is published and mounted on a registered source → count the call 
 grant's rate limit → fetch by key from the source (which validates the key) → mask → log →
 answer ``{"resource", "records", "call"}`` where ``call`` is the log entry's sequence number.
 
+The same call has two other callers: a peer node's department (:func:`query_for_department`,
+the province answering a city's ``data.query``: the grant is the one made to that node, the
+entry's ``node`` is the city), and — the other way round — a resource that is a copy of a
+peer's (``origin_node`` set), whose call is checked here and then forwarded to its node
+(:func:`_forward`), the entry's ``node`` being the owner.
+
 Verification (多源核验) answers a yes/no question through the same checks, against a grant on
 the resource mounted on the matching base source, without disclosing any data.
 """
@@ -77,7 +83,7 @@ _GRANT_COLUMNS = (
     "CASE WHEN g.revoked_at IS NOT NULL THEN 'revoked' "
     "WHEN g.expires_at IS NOT NULL AND g.expires_at <= %s THEN 'expired' "
     "ELSE 'active' END, "
-    "r.id, r.code, r.status, r.updated_at, m.kind, m.source"
+    "r.id, r.code, r.status, r.updated_at, m.kind, m.source, r.origin_node"
 )
 
 
@@ -188,6 +194,8 @@ class ResourceView:
     status: str
     updated_at: Any
     mount: MountView | None
+    #: The node that owns the resource ('' = this node; else a read-only copy of a peer's).
+    origin_node: str = ""
 
 
 @dataclass(frozen=True)
@@ -209,13 +217,19 @@ class GrantView:
 
 @dataclass
 class Call:
-    """What is known of a call so far: what the log entry of its outcome will say."""
+    """What is known of a call so far: what the log entry of its outcome will say. The
+    caller is an application (``app``) or, for a peer node's call, a department of that
+    node (``consumer_code``, ``node``)."""
 
-    app: ConsumerApp
+    app: ConsumerApp | None
     resource_code: str
     purpose: str = ""
     query: dict[str, Any] = field(default_factory=dict)
     grant: ShareGrant | GrantView | None = None
+    consumer_code: str = ""
+    #: The peer node on the other end of the call: the caller's (a department's call) or
+    #: the resource owner's (an application's call forwarded there).
+    node: str = ""
 
     def log(
         self,
@@ -228,22 +242,31 @@ class Call:
             outcome=outcome,
             resource_code=self.resource_code,
             app=self.app,
-            consumer_code=self.app.department.code,
+            consumer_code=self.app.department.code if self.app else self.consumer_code,
             grant=self.grant,
             purpose=self.purpose,
             query=self.query,
             record_ids=record_ids or [],
             response=response,
+            node=self.node,
         )
         return entry.seq, body
 
 
-def _logged(call: Call, work: Callable[[], tuple[int, bytes]]) -> tuple[int, bytes]:
-    """Run ``work``; a refusal is logged with its code and raised again."""
+def _logged(
+    call: Call, work: Callable[[], tuple[int, bytes]], *, defer: bool = False
+) -> tuple[int, bytes]:
+    """Run ``work``; a refusal is logged with its code and raised again. ``defer``: leave
+    the refusal's log entry to the caller as ``error.after_rollback`` (for a call inside a
+    transaction the refusal rolls back, which would take the entry with it)."""
     try:
         return work()
     except DomainError as error:
-        call.log(str(error.code))
+        code = str(error.code)
+        if defer:
+            error.after_rollback = lambda: call.log(code)  # type: ignore[attr-defined]
+        else:
+            call.log(code)
         raise
 
 
@@ -255,6 +278,16 @@ _GRANTS_SQL = (
     "JOIN exchange_dataresource r ON r.id = g.resource_id "
     "LEFT JOIN exchange_mount m ON m.resource_id = r.id "
     "WHERE g.consumer_id = %s AND r.code IN ({codes}) "
+    "ORDER BY g.granted_at DESC, g.id DESC"
+)
+#: The same for a peer node's department (by its code) on one resource: the grants made to
+#: that node (``origin_node``), not to a department of this node's own.
+_DEPARTMENT_GRANTS_SQL = (
+    "SELECT " + _GRANT_COLUMNS + " FROM exchange_sharegrant g "  # noqa: S608  (constants)
+    "JOIN kernel_department d ON d.id = g.consumer_id "
+    "JOIN exchange_dataresource r ON r.id = g.resource_id "
+    "LEFT JOIN exchange_mount m ON m.resource_id = r.id "
+    "WHERE d.code = %s AND g.origin_node = %s AND r.code = %s "
     "ORDER BY g.granted_at DESC, g.id DESC"
 )
 
@@ -276,11 +309,20 @@ def _grant_view(row: Any) -> GrantView:
             status=str(row[7]),
             updated_at=row[8],
             mount=MountView(str(row[9]), str(row[10])) if row[9] is not None else None,
+            origin_node=str(row[11] or ""),
         ),
     )
 
 
-def _grants(app: ConsumerApp, resource_codes: list[str]) -> list[GrantView]:
+def _grants(call: Call, resource_codes: list[str]) -> list[GrantView]:
+    app = call.app
+    if app is None:  # a peer node's department
+        if len(resource_codes) != 1:
+            return []
+        params = [_now(), call.consumer_code, call.node, resource_codes[0]]
+        with connection.cursor() as cursor:
+            cursor.execute(_DEPARTMENT_GRANTS_SQL, params)
+            return [_grant_view(row) for row in cursor.fetchall()]
     prefetched = getattr(app, _PREFETCHED, None)
     if prefetched is not None and [prefetched[0]] == resource_codes:
         grants: list[GrantView] = prefetched[1]
@@ -296,7 +338,7 @@ def _grants(app: ConsumerApp, resource_codes: list[str]) -> list[GrantView]:
 def _grant_for(call: Call, resource_codes: list[str]) -> GrantView:
     """The department's active grant on one of the resources, or the refusal that says why
     there is none (revoked before expired before none)."""
-    grants = _grants(call.app, resource_codes)
+    grants = _grants(call, resource_codes)
     for grant in grants:
         if grant.state == "active":
             call.grant = grant
@@ -405,6 +447,94 @@ def _dump(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode()
 
 
+def _query_entry(key: str, fields: list[str] | None) -> dict[str, Any]:
+    return {"fields": fields or [], "key_index": msglog.query_index(key) if key else ""}
+
+
+def _answer(call: Call, key: str, fields: list[str] | None) -> tuple[int, bytes]:
+    """The checks, the fetch, masking and the log entry of one data call (see the module's
+    docstring); a peer's resource goes to :func:`_forward` after the grant and field checks.
+    ``(log seq, answer bytes)``."""
+    grant = _grant_for(call, [call.resource_code])
+    granted = [str(name) for name in grant.fields]
+    wanted = fields or granted
+    missing = [name for name in wanted if name not in granted]
+    if missing:
+        raise DomainError(
+            ErrorCode.FIELDS_NOT_GRANTED,
+            _("以下信息项未获授权:%(fields)s") % {"fields": "、".join(missing)},
+            status=403,
+            fields=missing,
+        )
+    if grant.resource.origin_node and call.app is not None:
+        return _forward(call, call.app, grant, key, wanted)
+    source = _source_of(grant.resource)
+    if not key:
+        raise DomainError(ErrorCode.QUERY_INVALID, _("请提供查询键。"), status=422)
+    _count(grant)
+    try:
+        rows = source.fetch(key, wanted)
+    except _invalid_key_errors() as error:
+        raise DomainError(
+            ErrorCode.QUERY_INVALID,
+            _("查询键格式不正确:%(reason)s") % {"reason": str(error)},
+            status=422,
+        ) from None
+    personal = _personal_fields(grant.resource)
+    unmasked = grant.personal_unmasked
+    record_ids: list[Any] = []
+    records: list[dict[str, Any]] = []
+    for row in rows:
+        record_ids.append(row.get("_id", row.get("id")))
+        record: dict[str, Any] = {}
+        for name in wanted:
+            value = row.get(name)
+            if name in personal and not unmasked and value not in (None, ""):
+                value = mask(str(value), _mask_kind(name))
+            record[name] = value
+        records.append(record)
+    code = grant.resource.code
+    return call.log(
+        "ok",
+        record_ids=record_ids,
+        response=lambda seq: _dump({"resource": code, "records": records, "call": seq}),
+    )
+
+
+def _forward(
+    call: Call, app: ConsumerApp, grant: GrantView, key: str, wanted: list[str]
+) -> tuple[int, bytes]:
+    """An application's call on a peer's resource (this node holds a read-only copy and the
+    department's grant on it): checked here like a local call, then sent signed to the
+    owning node (``data.query``), which checks its own grant, masks and logs; logged here
+    too, with ``node`` = the owner and the owner's entry as the record id."""
+    from yiwang.exchange import cascade_kinds
+
+    resource = grant.resource
+    call.node = resource.origin_node
+    if resource.status != ResourceStatus.PUBLISHED:
+        raise DomainError(ErrorCode.NOT_FOUND, _("该资源未发布。"), status=404)
+    if not key:
+        raise DomainError(ErrorCode.QUERY_INVALID, _("请提供查询键。"), status=422)
+    _count(grant)
+    reply = cascade_kinds.query_remote(
+        resource.origin_node,
+        resource_code=resource.code,
+        consumer_code=app.department.code,
+        app_name=app.name,
+        key=key,
+        fields=wanted,
+        purpose=call.purpose,
+    )
+    records = reply.get("records", [])
+    code = resource.code
+    return call.log(
+        "ok",
+        record_ids=[f"{resource.origin_node}:{reply.get('call')}"],
+        response=lambda seq: _dump({"resource": code, "records": records, "call": seq}),
+    )
+
+
 def query(
     app: ConsumerApp,
     resource_code: str,
@@ -413,55 +543,53 @@ def query(
     fields: list[str] | None,
     purpose: str = "",
 ) -> bytes:
-    """Answer one data call; return the exact JSON bytes (their SM3 is in the log)."""
-    call = Call(app=app, resource_code=resource_code, purpose=purpose)
-    call.query = {"fields": fields or [], "key_index": msglog.query_index(key) if key else ""}
+    """Answer one application's data call; return the exact JSON bytes (their SM3 is in the
+    log). A peer's resource (a copy, ``origin_node`` set) is answered by its node."""
+    call = Call(
+        app=app, resource_code=resource_code, purpose=purpose, query=_query_entry(key, fields)
+    )
+    return _logged(call, lambda: _answer(call, key, fields))[1]
 
-    def work() -> tuple[int, bytes]:
-        grant = _grant_for(call, [resource_code])
-        granted = [str(name) for name in grant.fields]
-        wanted = fields or granted
-        missing = [name for name in wanted if name not in granted]
-        if missing:
-            raise DomainError(
-                ErrorCode.FIELDS_NOT_GRANTED,
-                _("以下信息项未获授权:%(fields)s") % {"fields": "、".join(missing)},
-                status=403,
-                fields=missing,
-            )
-        source = _source_of(grant.resource)
-        if not key:
-            raise DomainError(ErrorCode.QUERY_INVALID, _("请提供查询键。"), status=422)
-        _count(grant)
-        try:
-            rows = source.fetch(key, wanted)
-        except _invalid_key_errors() as error:
-            raise DomainError(
-                ErrorCode.QUERY_INVALID,
-                _("查询键格式不正确:%(reason)s") % {"reason": str(error)},
-                status=422,
-            ) from None
-        personal = _personal_fields(grant.resource)
-        unmasked = grant.personal_unmasked
-        record_ids: list[Any] = []
-        records: list[dict[str, Any]] = []
-        for row in rows:
-            record_ids.append(row.get("_id", row.get("id")))
-            record: dict[str, Any] = {}
-            for name in wanted:
-                value = row.get(name)
-                if name in personal and not unmasked and value not in (None, ""):
-                    value = mask(str(value), _mask_kind(name))
-                record[name] = value
-            records.append(record)
-        code = grant.resource.code
-        return call.log(
-            "ok",
-            record_ids=record_ids,
-            response=lambda seq: _dump({"resource": code, "records": records, "call": seq}),
-        )
 
-    return _logged(call, work)[1]
+@dataclass(frozen=True)
+class Answer:
+    """A data call's answer: the exact JSON bytes (``{"resource", "records", "call"}``, their
+    SM3 in the log) and the log entry's sequence number."""
+
+    body: bytes
+    seq: int
+
+    def json(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.body)
+        return data
+
+
+def query_for_department(
+    *,
+    resource_code: str,
+    consumer_code: str,
+    key: str,
+    fields: list[str] | None,
+    purpose: str = "",
+    node: str = "",
+) -> Answer:
+    """Answer a data call of a peer node's department (``node`` = that node; the province
+    serving a city's ``data.query``) with the same checks, masking and log entry as an
+    application's call; the grant is the one made to that node's department. A refusal is
+    raised as a DomainError and logged; inside a transaction (the inbox's, which a refusal
+    rolls back), its log entry is left to ``error.after_rollback``, which
+    :func:`cascade.receive <yiwang.exchange.cascade.receive>` runs after the rollback."""
+    call = Call(
+        app=None,
+        resource_code=resource_code,
+        purpose=purpose[:200],
+        query=_query_entry(key, fields),
+        consumer_code=consumer_code,
+        node=node,
+    )
+    defer = connection.in_atomic_block
+    seq, body = _logged(call, lambda: _answer(call, key, fields), defer=defer)
+    return Answer(body=body, seq=seq)
 
 
 # --- Verification (多源核验) -----------------------------------------------------------------
@@ -588,8 +716,10 @@ def verify_entity(app: ConsumerApp, *, credit_code: str, purpose: str = "") -> b
 
 __all__ = [
     "API_KEY_HEADER",
+    "Answer",
     "authenticate",
     "query",
+    "query_for_department",
     "refuse_unauthenticated",
     "verify_entity",
     "verify_licence",

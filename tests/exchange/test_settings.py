@@ -15,10 +15,7 @@ NAMES = (
 
 
 def _settings(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    code = (
-        "import yiwang.settings as s; "
-        f"print(' '.join(str(getattr(s, n)) for n in {NAMES!r}))"
-    )
+    code = f"import yiwang.settings as s; print(' '.join(str(getattr(s, n)) for n in {NAMES!r}))"
     full_env = {k: v for k, v in os.environ.items() if k not in NAMES}
     full_env.update(YIWANG_DATA_DIR=str(tmp_path), **env)
     return subprocess.run(

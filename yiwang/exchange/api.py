@@ -216,12 +216,6 @@ def export_resources(request: HttpRequest, format: str = "json") -> Any:
     )
 
 
-@router.get("/resources/{code}", response={200: ResourceOut, **ERRORS})
-def get_resource(request: HttpRequest, code: str) -> Any:
-    _staff(request)
-    return _resource_out(services.resource_for_user(request.user, code))
-
-
 @router.post("/resources", response={201: ResourceOut, **ERRORS})
 def create_resource(request: HttpRequest, payload: ResourceIn) -> Any:
     """Register a draft resource of the provider department (its data officers)."""
@@ -231,36 +225,28 @@ def create_resource(request: HttpRequest, payload: ResourceIn) -> Any:
     return Status(201, _resource_out(resource))
 
 
-@router.put("/resources/{code}", response={200: ResourceOut, **ERRORS})
-def update_resource(request: HttpRequest, code: str, payload: ResourceMetaIn) -> Any:
-    """Replace the metadata and the whole field list; publish again to make a version."""
-    resource = services.resource_for_editor(request.user, code)
-    resource = services.update_resource(actor=request.user, resource=resource, **_meta(payload))
-    return _resource_out(resource)
-
-
-@router.post("/resources/{code}/publish", response={200: ResourceOut, **ERRORS})
+@router.post("/resources/{path:code}/publish", response={200: ResourceOut, **ERRORS})
 def publish_resource(request: HttpRequest, code: str) -> Any:
     resource = services.resource_for_editor(request.user, code)
     services.publish_resource(actor=request.user, resource=resource)
     return _resource_out(services.get_resource(code))
 
 
-@router.post("/resources/{code}/withdraw", response={200: ResourceOut, **ERRORS})
+@router.post("/resources/{path:code}/withdraw", response={200: ResourceOut, **ERRORS})
 def withdraw_resource(request: HttpRequest, code: str, payload: ReasonIn) -> Any:
     resource = services.resource_for_editor(request.user, code)
     services.withdraw_resource(actor=request.user, resource=resource, reason=payload.reason)
     return _resource_out(services.get_resource(code))
 
 
-@router.post("/resources/{code}/mount/table", response={200: MountOut, **ERRORS})
+@router.post("/resources/{path:code}/mount/table", response={200: MountOut, **ERRORS})
 def mount_table(request: HttpRequest, code: str, payload: MountTableIn) -> Any:
     resource = services.resource_for_editor(request.user, code)
     services.mount_table(actor=request.user, resource=resource, source_name=payload.source_name)
     return _mount_out(services.get_resource(code))
 
 
-@router.post("/resources/{code}/mount/api", response={200: MountOut, **ERRORS})
+@router.post("/resources/{path:code}/mount/api", response={200: MountOut, **ERRORS})
 def mount_api(request: HttpRequest, code: str, payload: MountApiIn) -> Any:
     resource = services.resource_for_editor(request.user, code)
     services.mount_api(
@@ -269,7 +255,7 @@ def mount_api(request: HttpRequest, code: str, payload: MountApiIn) -> Any:
     return _mount_out(services.get_resource(code))
 
 
-@router.post("/resources/{code}/mount/file", response={200: MountOut, **ERRORS})
+@router.post("/resources/{path:code}/mount/file", response={200: MountOut, **ERRORS})
 def mount_file(request: HttpRequest, code: str, file: File[UploadedFile]) -> Any:
     resource = services.resource_for_editor(request.user, code)
     services.mount_file(
@@ -279,6 +265,31 @@ def mount_file(request: HttpRequest, code: str, file: File[UploadedFile]) -> Any
         name=file.name or "file",
     )
     return _mount_out(services.get_resource(code))
+
+
+@router.post("/resources/{path:code}/touch", response={200: MountOut, **ERRORS})
+def touch_resource(request: HttpRequest, code: str) -> Any:
+    """The provider records that the resource's data changed now (freshness, row count of a
+    table mount, subscribers told); what a provider's scheduled load job calls."""
+    resource = services.resource_for_editor(request.user, code)
+    services.touch_resource(actor=request.user, resource=resource)
+    return _mount_out(services.get_resource(code))
+
+
+# Last among the /resources/{code}... routes: a code may contain "/", so the bare route would
+# also match the longer ones if it came first.
+@router.get("/resources/{path:code}", response={200: ResourceOut, **ERRORS})
+def get_resource(request: HttpRequest, code: str) -> Any:
+    _staff(request)
+    return _resource_out(services.resource_for_user(request.user, code))
+
+
+@router.put("/resources/{path:code}", response={200: ResourceOut, **ERRORS})
+def update_resource(request: HttpRequest, code: str, payload: ResourceMetaIn) -> Any:
+    """Replace the metadata and the whole field list; publish again to make a version."""
+    resource = services.resource_for_editor(request.user, code)
+    resource = services.update_resource(actor=request.user, resource=resource, **_meta(payload))
+    return _resource_out(resource)
 
 
 # --- share requests and grants ------------------------------------------------------------------

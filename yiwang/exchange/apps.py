@@ -10,7 +10,6 @@ class ExchangeConfig(AppConfig):
     def ready(self) -> None:
         from yiwang.exchange import (  # noqa: F401
             cascade_events,
-            commands_sharing,
             permissions,
             subscribers,
         )

@@ -42,6 +42,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {}
 MODULES = [
     "yiwang.exchange.commands",
     "yiwang.exchange.commands_log",
+    "yiwang.exchange.commands_sharing",
     "yiwang.exchange.cascade_commands",
 ]
 
@@ -98,6 +99,21 @@ def _run_synth(options: dict[str, Any], out: Any) -> None:
                 f"{kind}: {count} rows in {result.seconds[kind]:.1f} s "
                 f"({result.rate(kind):,.0f} rows/s)\n"
             )
+    _touch_written(result, out)
+
+
+#: synth's kinds → the base sources (table mounts) they write.
+SYNTH_SOURCES = {"people": "population", "entities": "legal_entities", "credit": "credit_records"}
+
+
+def _touch_written(result: Any, out: Any) -> None:
+    """The tables synth wrote changed: every resource mounted on them is touched (freshness,
+    row count, ``exchange.resource_changed`` for subscribers)."""
+    from yiwang.exchange import services
+
+    written = [source for kind, source in SYNTH_SOURCES.items() if getattr(result, kind)]
+    for mount in services.touch_tables(written, actor="yiwang exchange synth"):
+        out.write(f"touched {mount.resource.code} ({mount.source}: {mount.row_count} rows)\n")
 
 
 register(
@@ -105,4 +121,33 @@ register(
     help="Generate synthetic base data: people, legal entities, credit records.",
     configure=_configure_synth,
     run=_run_synth,
+)
+
+
+# --- touch -----------------------------------------------------------------------------------
+
+
+def _configure_touch(parser: CommandParser) -> None:
+    parser.add_argument("code", help="the resource code whose data just changed")
+
+
+def _run_touch(options: dict[str, Any], out: Any) -> None:
+    from yiwang.exchange import services
+    from yiwang.kernel.errors import DomainError
+
+    try:
+        resource = services.get_resource(options["code"])
+        mount = services.touch_resource(actor="yiwang exchange touch", resource=resource)
+    except DomainError as exc:
+        raise CommandError(f"{options['code']}: {exc.message}") from None
+    rows = "" if mount.row_count is None else f" ({mount.row_count} rows)"
+    out.write(f"touched {resource.code}{rows} at {mount.data_updated_at}\n")
+
+
+register(
+    "touch",
+    help="Record that a resource's data changed now (freshness, subscribers); "
+    "for a provider's scheduled load job.",
+    configure=_configure_touch,
+    run=_run_touch,
 )

@@ -1,5 +1,5 @@
 """``yiwang exchange overdue``: share requests and error reports past their deadline
-(registered from ``apps.ready``)."""
+(registered through ``commands.MODULES``)."""
 
 from __future__ import annotations
 

@@ -660,15 +660,11 @@ def export_xlsx(rows: QuerySet[DataResource] | None = None) -> bytes:
 # --- mounts (挂接) ------------------------------------------------------------------------------
 
 
-def _registry() -> dict[str, Any] | None:
-    """The base tables that can back a resource (``exchange.sources``), or None while that
-    module is not there yet."""
-    try:
-        from yiwang.exchange import sources  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # TODO: drop the guard once exchange.sources exists
-        return None
-    registered: dict[str, Any] = sources.registered()
-    return registered
+def _registry() -> dict[str, Any]:
+    """The base tables that can back a resource (``exchange.sources``)."""
+    from yiwang.exchange import sources
+
+    return dict(sources.registered())
 
 
 def _mount_refused(field: str, message: str) -> DomainError:
@@ -713,27 +709,25 @@ def mount_table(*, actor: Any, resource: DataResource, source_name: str) -> Moun
     the resource must be a column of the table."""
     resource = _editable(actor, resource)
     registry = _registry()
-    values: dict[str, Any] = {"kind": MountKind.TABLE, "source": source_name}
-    if registry is None:
-        # TODO: exchange.sources is not there yet: the name is taken on trust.
-        log.warning("exchange.sources missing: table %s mounted unchecked", source_name)
-    else:
-        source = registry.get(source_name)
-        if source is None:
-            raise _mount_refused("source_name", _("数据源未登记:%(name)s") % {"name": source_name})
-        missing = [f.name for f in resource.fields.all() if f.name not in set(source.field_names)]
-        if missing:
-            raise _mount_refused(
-                "source_name",
-                _("数据源 %(name)s 没有这些信息项:%(fields)s")
-                % {"name": source_name, "fields": "、".join(missing)},
-            )
-        values.update(
-            key_field=source.key_field,
-            row_count=source.row_count(),
-            data_updated_at=source.data_updated_at(),
+    source = registry.get(source_name)
+    if source is None:
+        raise _mount_refused("source_name", _("数据源未登记:%(name)s") % {"name": source_name})
+    missing = [f.name for f in resource.fields.all() if f.name not in set(source.field_names)]
+    if missing:
+        raise _mount_refused(
+            "source_name",
+            _("数据源 %(name)s 没有这些信息项:%(fields)s")
+            % {"name": source_name, "fields": "、".join(missing)},
         )
-    return _save_mount(actor, resource, **values)
+    return _save_mount(
+        actor,
+        resource,
+        kind=MountKind.TABLE,
+        source=source_name,
+        key_field=source.key_field,
+        row_count=source.row_count(),
+        data_updated_at=source.data_updated_at(),
+    )
 
 
 @audit.refusals_recorded("exchange.mount")
@@ -815,6 +809,43 @@ def touch_mount(
         {"code": resource.code, "version": resource.version, "when": when.isoformat()},
     )
     return mount
+
+
+def _table_row_count(mount: Mount) -> int | None:
+    if mount.kind != MountKind.TABLE:
+        return None
+    source = _registry().get(mount.source)
+    return source.row_count() if source is not None else None
+
+
+@audit.refusals_recorded("exchange.touch")
+@transaction.atomic
+def touch_resource(*, actor: Any, resource: DataResource) -> Mount:
+    """The provider says a resource's data changed now (a scheduled load job, an officer):
+    :func:`touch_mount` with, for a table mount, the table's row count."""
+    resource = _editable(actor, resource)
+    mount = Mount.objects.filter(resource=resource).first()
+    if mount is None:
+        raise _mount_refused("resource", _("资源尚未挂接数据。"))
+    return touch_mount(resource, actor=actor, row_count=_table_row_count(mount))
+
+
+def touch_tables(source_names: Iterable[str], *, actor: Any = "system") -> list[Mount]:
+    """The base tables ``source_names`` were written to (e.g. by ``yiwang exchange synth``):
+    touch every local resource mounted on them, with the table's row count."""
+    registry = _registry()
+    touched: list[Mount] = []
+    for name in source_names:
+        source = registry.get(name)
+        if source is None:
+            continue
+        rows = source.row_count()
+        mounts = Mount.objects.filter(
+            kind=MountKind.TABLE, source=name, resource__origin_node=""
+        ).select_related("resource")
+        for mount in mounts.order_by("resource__code"):
+            touched.append(touch_mount(mount.resource, actor=actor, row_count=rows))
+    return touched
 
 
 def _published(department_code: str | None) -> QuerySet[DataResource]:

@@ -360,6 +360,7 @@ def decide(request: HttpRequest, request_id: int, payload: DecisionIn) -> Any:
             personal_unmasked=payload.personal_unmasked,
             expires_at=payload.expires_at,
             reason=payload.reason,
+            rate_limit_per_minute=payload.rate_limit_per_minute,
         )
     else:
         services.reject(actor=request.user, request=share, reason=payload.reason)

@@ -16,7 +16,7 @@ more, and a 7-column grid of inputs does not fit a phone.
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -26,11 +26,12 @@ from yiwang.exchange.models import (
     DataField,
     FieldType,
     OpenType,
+    ShareGrant,
     ShareMethod,
     ShareType,
     UpdateCycle,
 )
-from yiwang.kernel.errors import DomainError
+from yiwang.exchange.services_sharing import RATE_LIMIT_MAX, RATE_LIMIT_MIN
 from yiwang.kernel.forms import SummaryForm
 
 #: A service error's field name → the page field that shows it.
@@ -51,22 +52,14 @@ def set_choices(field: forms.Field, choices: list[tuple[str, str]]) -> None:
 
 
 class ExchangeForm(SummaryForm):
-    """A form whose service refusals land on its fields."""
+    """A form whose service refusals land on its fields; errors of the fields table
+    (``fields/<n>/...``) are shown on its textarea with their line number."""
 
-    #: The field that shows a refusal naming no field of this form.
-    default_field: str | None = None
+    field_aliases: ClassVar[dict[str, str]] = FIELD_ALIASES
 
-    def apply_error(self, error: DomainError) -> None:
-        listed = error.details.get("errors") if isinstance(error.details, dict) else None
-        if not listed:
-            self.add_error(self.default_field, str(error.message))
-            return
-        for item in listed:
-            self.add_error(*self._place(item, str(error.message)))
-
-    def _place(self, item: dict[str, Any], fallback: str) -> tuple[str | None, str]:
+    def place(self, item: dict[str, Any], fallback: str) -> tuple[str | None, str]:
         name = str(item.get("field", ""))
-        message = str(item.get("message", "")) or fallback
+        message = self.describe(item) or fallback
         line = _FIELD_ERROR.match(name)
         if line and "items" in self.fields:
             return "items", _("第 %(n)s 行：%(message)s") % {
@@ -76,8 +69,7 @@ class ExchangeForm(SummaryForm):
         name = name.split("/", 1)[0]
         if name == "fields" and "items" in self.fields:
             return "items", message
-        target = FIELD_ALIASES.get(name, name)
-        return (target if target in self.fields else self.default_field), message
+        return (self.field_for(name) or self.default_field), message
 
 
 # --- the catalogue ----------------------------------------------------------------------------
@@ -418,6 +410,10 @@ class RequestForm(ExchangeForm):
         set_choices(self.fields["field_names"], _field_choices(fields))
 
 
+#: A new grant's rate limit unless the provider sets another (the model's default).
+DEFAULT_RATE_LIMIT = ShareGrant._meta.get_field("rate_limit_per_minute").default
+
+
 class ApproveForm(ExchangeForm):
     """The provider grants a request: some or all of the requested fields."""
 
@@ -442,6 +438,20 @@ class ApproveForm(ExchangeForm):
         required=False,
         help_text=gettext_lazy("格式：2030-12-31。不填则长期有效，直至撤销。"),
         error_messages=DATE_ERRORS,
+    )
+    rate_limit_per_minute = forms.IntegerField(
+        label=gettext_lazy("每分钟调用次数上限"),
+        min_value=RATE_LIMIT_MIN,
+        max_value=RATE_LIMIT_MAX,
+        required=False,
+        help_text=gettext_lazy(
+            "数据接口按此授权每分钟最多受理的调用次数（1 至 100000）；不填为 600。"
+        ),
+        error_messages={
+            "invalid": gettext_lazy("请填写整数。"),
+            "min_value": gettext_lazy("每分钟调用次数上限不能小于 %(limit_value)s。"),
+            "max_value": gettext_lazy("每分钟调用次数上限不能大于 %(limit_value)s。"),
+        },
     )
     reason = forms.CharField(
         label=gettext_lazy("审核意见（可选）"), max_length=2000, required=False

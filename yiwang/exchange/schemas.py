@@ -100,6 +100,8 @@ class DecisionIn(Schema):
     personal_unmasked: bool = False
     expires_at: dt.datetime | None = None
     reason: str = ""
+    #: Gateway calls a minute (1..100000); the default (600) when left out.
+    rate_limit_per_minute: int | None = None
 
 
 class ShareRequestOut(Schema):

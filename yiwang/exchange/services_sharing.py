@@ -90,14 +90,24 @@ def _request_errors(
     return errors
 
 
+#: The range a provider may set a grant's rate limit in (calls a minute).
+RATE_LIMIT_MIN = 1
+RATE_LIMIT_MAX = 100_000
+
+
 def _create_grant(
     request: ShareRequest,
     *,
     fields: list[str],
     personal_unmasked: bool,
     expires_at: dt.datetime | None,
+    rate_limit_per_minute: int | None = None,
 ) -> ShareGrant:
+    limit = (
+        {} if rate_limit_per_minute is None else {"rate_limit_per_minute": rate_limit_per_minute}
+    )
     return ShareGrant.objects.create(
+        **limit,
         request=request,
         resource=request.resource,
         consumer=request.consumer,
@@ -293,10 +303,13 @@ def approve(
     personal_unmasked: bool = False,
     expires_at: dt.datetime | None = None,
     reason: str = "",
+    rate_limit_per_minute: int | None = None,
 ) -> ShareGrant:
     """The provider grants the request: all requested fields, or a subset of them; personal
     fields unmasked only when ``personal_unmasked``; until ``expires_at`` (by default the end
-    of the requested ``valid_until``)."""
+    of the requested ``valid_until``); at most ``rate_limit_per_minute`` gateway calls a
+    minute (:data:`RATE_LIMIT_MIN`..:data:`RATE_LIMIT_MAX`; the model's default, 600, when
+    None)."""
     request = _pending(actor, request)
     chosen = list(fields) if fields else list(request.fields)
     errors = [
@@ -306,6 +319,17 @@ def approve(
     ]
     if expires_at is not None and expires_at <= timezone.now():
         errors.append(error("expires_at", "past", _("授权期限须晚于当前时间。")))
+    if rate_limit_per_minute is not None and not (
+        RATE_LIMIT_MIN <= rate_limit_per_minute <= RATE_LIMIT_MAX
+    ):
+        errors.append(
+            error(
+                "rate_limit_per_minute",
+                "out_of_range",
+                _("每分钟调用次数上限须在 %(low)s 到 %(high)s 之间。")
+                % {"low": RATE_LIMIT_MIN, "high": RATE_LIMIT_MAX},
+            )
+        )
     if errors:
         raise invalid(ErrorCode.REQUEST_INVALID, errors)
     if expires_at is None and request.valid_until is not None:
@@ -316,7 +340,11 @@ def approve(
     request.decision_reason = (reason or "").strip()
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
     grant = _create_grant(
-        request, fields=chosen, personal_unmasked=personal_unmasked, expires_at=expires_at
+        request,
+        fields=chosen,
+        personal_unmasked=personal_unmasked,
+        expires_at=expires_at,
+        rate_limit_per_minute=rate_limit_per_minute,
     )
     audit.record(
         "exchange.request_approved",
@@ -328,6 +356,7 @@ def approve(
             "fields": chosen,
             "personal_unmasked": personal_unmasked,
             "expires_at": expires_at,
+            "rate_limit_per_minute": grant.rate_limit_per_minute,
             "grant_id": grant.pk,
             "late": bool(request.due_on and today() > request.due_on),
         },

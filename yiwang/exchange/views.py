@@ -39,6 +39,7 @@ from yiwang.exchange.models import (
     ShareType,
     UpdateCycle,
 )
+from yiwang.exchange.services_common import file_max_bytes
 from yiwang.kernel import pdf as kernel_pdf
 from yiwang.kernel.errors import DomainError
 from yiwang.kernel.models import Department
@@ -277,6 +278,7 @@ def _resource_context(
         or forms.MountTableForm(prefix="table", sources=_table_sources()),
         "api_form": bound_forms.get("api") or forms.MountApiForm(prefix="api"),
         "file_form": bound_forms.get("file") or forms.MountFileForm(prefix="file"),
+        "file_max_bytes": file_max_bytes(),
         "summary": summary,
     }
 

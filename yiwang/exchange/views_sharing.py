@@ -169,7 +169,11 @@ def _request_context(
         or forms.ApproveForm(
             prefix="approve",
             fields=requested,
-            initial={"field_names": list(share.fields), "expires_on": share.valid_until},
+            initial={
+                "field_names": list(share.fields),
+                "expires_on": share.valid_until,
+                "rate_limit_per_minute": forms.DEFAULT_RATE_LIMIT,
+            },
         ),
         "reject_form": bound_forms.get("reject") or forms.ReasonForm(prefix="reject"),
         "summary": summary,
@@ -212,6 +216,7 @@ def request_action(request: HttpRequest, request_id: int, action: str) -> HttpRe
                 personal_unmasked=bool(data.get("personal_unmasked")),
                 expires_at=end_of_day(data.get("expires_on")),
                 reason=data.get("reason", ""),
+                rate_limit_per_minute=data.get("rate_limit_per_minute"),
             )
             message = _("已同意申请，授权已生效。")
         elif action == "reject":

@@ -20,7 +20,6 @@ from lxml import etree
 from yiwang.cases.forms_applicant import field_names
 from yiwang.cases.models import Case, CaseStatus, CaseTask, TaskOutcome
 from yiwang.catalog import services as catalog
-from yiwang.kernel.errors import DomainError
 from yiwang.kernel.forms import SummaryForm
 from yiwang.kernel.models import Department
 
@@ -30,21 +29,6 @@ class WorkbenchForm(SummaryForm):
 
     #: Where a refusal that names no field of this form is linked from the summary.
     summary_fallback = "actions"
-
-    def field_for(self, name: str) -> str | None:
-        """The form field that shows a refusal of the service field ``name``."""
-        return name if name in self.fields else None
-
-    def apply_error(self, error: DomainError) -> None:
-        """Put a service's refusal on the fields it names (the rest above the form)."""
-        listed = error.details.get("errors") if isinstance(error.details, dict) else None
-        if not listed:
-            self.add_error(None, str(error.message))
-            return
-        for item in listed:
-            field = self.field_for(str(item.get("field", "")))
-            message = str(item.get("message", "")) or str(error.message)
-            self.add_error(field if field in self.fields else None, message)
 
     def value(self, name: str) -> Any:
         """A valid filter's value; an invalid one is shown as an error and not applied."""

@@ -45,7 +45,6 @@ from yiwang.catalog.schemas import (
     VersionIn,
     WithdrawIn,
 )
-from yiwang.kernel.errors import DomainError
 from yiwang.kernel.forms import SummaryForm, anchor
 from yiwang.kernel.models import Department, Region, RegionLevel
 
@@ -68,27 +67,6 @@ class StaffForm(SummaryForm):
 
     #: Where a refusal that names no field of this form is linked from the summary.
     summary_fallback = "main"
-
-    def field_for(self, name: str) -> str | None:
-        """The form field that shows a refusal of the service field ``name``."""
-        return name if name in self.fields else None
-
-    def describe(self, error: dict[str, Any]) -> str:
-        return str(error.get("message", ""))
-
-    def apply_error(self, error: DomainError) -> None:
-        """Put a service's refusal on the fields it names (the rest above the form)."""
-        listed = error.details.get("errors") if isinstance(error.details, dict) else None
-        if not listed:
-            self.add_error(None, str(error.message))
-            return
-        for item in listed:
-            field = self.field_for(str(item.get("field", "")))
-            message = self.describe(item)
-            if field is not None and field in self.fields:
-                self.add_error(field, message)
-            else:
-                self.add_error(None, message)
 
     def apply_validation(self, exc: ValidationError) -> None:
         """Put a schema's refusal (a value the form let through) on the fields it names."""

@@ -16,7 +16,7 @@ more, and a 7-column grid of inputs does not fit a phone.
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -32,7 +32,6 @@ from yiwang.exchange.models import (
     UpdateCycle,
 )
 from yiwang.exchange.services_sharing import RATE_LIMIT_MAX, RATE_LIMIT_MIN
-from yiwang.kernel.errors import DomainError
 from yiwang.kernel.forms import SummaryForm
 
 #: A service error's field name → the page field that shows it.
@@ -53,22 +52,14 @@ def set_choices(field: forms.Field, choices: list[tuple[str, str]]) -> None:
 
 
 class ExchangeForm(SummaryForm):
-    """A form whose service refusals land on its fields."""
+    """A form whose service refusals land on its fields; errors of the fields table
+    (``fields/<n>/...``) are shown on its textarea with their line number."""
 
-    #: The field that shows a refusal naming no field of this form.
-    default_field: str | None = None
+    field_aliases: ClassVar[dict[str, str]] = FIELD_ALIASES
 
-    def apply_error(self, error: DomainError) -> None:
-        listed = error.details.get("errors") if isinstance(error.details, dict) else None
-        if not listed:
-            self.add_error(self.default_field, str(error.message))
-            return
-        for item in listed:
-            self.add_error(*self._place(item, str(error.message)))
-
-    def _place(self, item: dict[str, Any], fallback: str) -> tuple[str | None, str]:
+    def place(self, item: dict[str, Any], fallback: str) -> tuple[str | None, str]:
         name = str(item.get("field", ""))
-        message = str(item.get("message", "")) or fallback
+        message = self.describe(item) or fallback
         line = _FIELD_ERROR.match(name)
         if line and "items" in self.fields:
             return "items", _("第 %(n)s 行：%(message)s") % {
@@ -78,8 +69,7 @@ class ExchangeForm(SummaryForm):
         name = name.split("/", 1)[0]
         if name == "fields" and "items" in self.fields:
             return "items", message
-        target = FIELD_ALIASES.get(name, name)
-        return (target if target in self.fields else self.default_field), message
+        return (self.field_for(name) or self.default_field), message
 
 
 # --- the catalogue ----------------------------------------------------------------------------

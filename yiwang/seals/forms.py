@@ -8,7 +8,7 @@ through :meth:`SealForm.apply_error`, listed in the error summary by :meth:`Seal
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -34,19 +34,7 @@ class SealForm(SummaryForm):
 
     #: Where a refusal that names no field of this form is linked from the summary.
     summary_fallback = "main"
-    #: The field that shows a refusal naming no field (the file of an upload form, say).
-    default_field: str | None = None
-
-    def apply_error(self, error: DomainError) -> None:
-        listed = error.details.get("errors") if isinstance(error.details, dict) else None
-        if not listed:
-            self.add_error(self.default_field, str(error.message))
-            return
-        for item in listed:
-            name = str(item.get("field", ""))
-            name = FIELD_ALIASES.get(name, name)
-            message = str(item.get("message", "")) or str(error.message)
-            self.add_error(name if name in self.fields else self.default_field, message)
+    field_aliases: ClassVar[dict[str, str]] = FIELD_ALIASES
 
 
 class RegisterForm(SealForm):

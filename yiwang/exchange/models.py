@@ -15,6 +15,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yiwang.kernel.models import Department
 
@@ -60,7 +61,7 @@ CYCLE_DAYS = {
 class ResourceStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
     PUBLISHED = "published", _("已发布")
-    WITHDRAWN = "withdrawn", _("已撤销")
+    WITHDRAWN = "withdrawn", pgettext_lazy("resource status", "已撤销")
 
 
 class FieldType(models.TextChoices):

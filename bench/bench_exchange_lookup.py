@@ -183,6 +183,9 @@ def main() -> None:
 if __name__ == "__main__":
     sys.setrecursionlimit(10_000)
     if EXISTING:
+        from django.test.utils import setup_test_environment
+
+        setup_test_environment(debug=False)  # the test client's host, as in a test database
         main()
     else:
         with harness.test_database():

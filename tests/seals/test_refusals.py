@@ -215,8 +215,12 @@ def test_unreadable_pdf_is_refused(seal: Any, seal_admin: Any, content: bytes, f
     [b"", b"plain text", b"%PDF-1.7\n1 0 obj\n<< /Broken\n%%EOF\n"],
     ids=["empty", "text", "corrupt"],
 )
-def test_verifying_an_unreadable_pdf_is_refused(db: None, content: bytes) -> None:
-    assert refusal(services.verify_pdf, content).code == "seal_pdf_invalid"
+def test_verifying_an_unreadable_pdf_is_refused_and_logged(db: None, content: bytes) -> None:
+    from yiwang.kernel.models import AuditEntry
+
+    assert refusal(services.verify_pdf, content, actor=None).code == "seal_pdf_invalid"
+    logged = AuditEntry.objects.get(action="seals.verify_refused")
+    assert logged.details["code"] == "seal_pdf_invalid"
 
 
 def test_too_large_is_refused(

@@ -766,6 +766,7 @@ def _verify_pades(pdf: bytes) -> list[SignatureReport]:
     return reports
 
 
+@audit.refusals_recorded("seals.verify")
 def verify_pdf(pdf: bytes, *, actor: Any = None) -> VerificationReport:
     """Check every seal in a PDF: intact, covering the whole file, certified by the platform,
     the seal usable when it was applied, the use on the platform's log."""

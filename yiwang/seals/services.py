@@ -732,15 +732,7 @@ def _verify_pades(pdf: bytes) -> list[SignatureReport]:
             certificate_trusted=result["trusted"],
             signed_at=result["signing_time"],
         )
-        der = result["certificate"].dump() if result["certificate"] is not None else b""
-        seal = next(
-            (
-                s
-                for s in Seal.objects.select_related("department")
-                if der and certs.load(s.pades_certificate).dump() == der
-            ),
-            None,
-        )
+        seal = _seal_of_pades_certificate(result["certificate"])
         if not report.intact:
             _problem(report, "document_altered", _("文件在盖章后被修改,或签章数据被篡改。"))
         if not report.covers_whole_file:
@@ -764,6 +756,19 @@ def _verify_pades(pdf: bytes) -> list[SignatureReport]:
         _seal_facts(report, seal, report.signed_at)
         reports.append(report)
     return reports
+
+
+def _seal_of_pades_certificate(cert: Any) -> Seal | None:
+    """The seal a PAdES signer certificate was issued for: its code is in the subject's
+    common name (``<name> (<code>)``, see ``_certify``); the DER must be that seal's."""
+    if cert is None:
+        return None
+    common_name = str(cert.subject.native.get("common_name", ""))
+    code = common_name.rsplit("(", 1)[-1].rstrip(")") if common_name.endswith(")") else ""
+    seal = Seal.objects.select_related("department").filter(code=code).first() if code else None
+    if seal is None or certs.load(seal.pades_certificate).dump() != cert.dump():
+        return None
+    return seal
 
 
 @audit.refusals_recorded("seals.verify")

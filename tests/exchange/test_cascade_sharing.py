@@ -383,6 +383,27 @@ def test_backflow_marks_its_rows_and_never_overwrites_the_citys_own(
     assert BasePerson.objects.get(origin_node="42").name == "李娜娜"  # origin not writable
 
 
+def test_backflow_freshens_the_citys_own_resources_on_that_table(
+    province: PeerNode, province_copy: DataResource, police_officer: Any, population: Any
+) -> None:
+    from tests.exchange.test_cascade_nodes import id_number
+
+    services.mount_table(actor=police_officer, resource=population, source_name="population")
+    person = id_number("42010219850505002")
+    row = {"id_number": person, "name": "李娜", "household_region": "420102"}
+    body = {"resource": "HB-RK-001", "table": "population", "key": "id_number", "rows": [row]}
+
+    cascade_kinds.on_backflow(province, body)
+
+    mount = population.mount
+    mount.refresh_from_db()
+    assert mount.data_updated_at is not None and mount.row_count == 1
+    changed = OutboxEvent.objects.filter(topic="exchange.resource_changed")
+    assert [e.payload["code"] for e in changed] == [population.code]
+    # the same rows again change nothing new but still count as updated: touched again
+    assert cascade_kinds.on_backflow(province, body)["updated"] == 1
+
+
 def test_field_rows_keep_their_spec(province_copy: DataResource) -> None:
     assert list(
         DataField.objects.filter(resource=province_copy).values_list("name", flat=True)

@@ -699,6 +699,12 @@ def on_backflow(peer: PeerNode, body: dict[str, Any]) -> dict[str, Any]:
                 setattr(instance, name, field_value)
         instance.updated_at = now
         instance.save()
+    if created or updated:
+        # The city's own resources mounted on that table now hold fresher data: their
+        # freshness (鲜活率) counts from now and their subscribers hear of it.
+        from yiwang.exchange import services
+
+        services.touch_tables([str(body["table"])], actor=f"node:{peer.node_id}")
     audit.record(
         "exchange.backflow_received",
         actor=f"node:{peer.node_id}",

@@ -68,6 +68,8 @@ YIWANG_EXCHANGE_REPORT_DAYS = env.integer("YIWANG_EXCHANGE_REPORT_DAYS", 5, mini
 YIWANG_EXCHANGE_FILE_MAX_BYTES = env.integer(
     "YIWANG_EXCHANGE_FILE_MAX_BYTES", 50 * 1024 * 1024, minimum=1
 )
+# Seconds the gateway waits for an API-mounted resource's upstream answer (504 after).
+YIWANG_EXCHANGE_UPSTREAM_TIMEOUT = env.integer("YIWANG_EXCHANGE_UPSTREAM_TIMEOUT", 5, minimum=1)
 
 # The address citizens reach the platform at: printed in documents (e.g. a licence's QR code
 # opens its verification page there).
@@ -173,6 +175,7 @@ INSTALLED_APPS = [
     "yiwang.licenses",  # before cases: demo applicants use their e-licences (免提交)
     "yiwang.cases",
     "yiwang.exchange",
+    "yiwang.opendata",
     "yiwang.portal",
 ]
 

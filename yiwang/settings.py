@@ -70,6 +70,9 @@ YIWANG_EXCHANGE_FILE_MAX_BYTES = env.integer(
 )
 # Seconds the gateway waits for an API-mounted resource's upstream answer (504 after).
 YIWANG_EXCHANGE_UPSTREAM_TIMEOUT = env.integer("YIWANG_EXCHANGE_UPSTREAM_TIMEOUT", 5, minimum=1)
+# Open data (yiwang/opendata): working days a publisher has to decide an access application
+# or answer a data request.
+YIWANG_OPENDATA_DECISION_DAYS = env.integer("YIWANG_OPENDATA_DECISION_DAYS", 10, minimum=1)
 
 # The address citizens reach the platform at: printed in documents (e.g. a licence's QR code
 # opens its verification page there).

@@ -3,9 +3,10 @@ own authentication (API key or client-credentials bearer token, never the sessio
 queries by key and yes/no verification. See :mod:`yiwang.exchange.gateway`."""
 
 # No ``from __future__ import annotations``: django-ninja reads the parameters at runtime.
+import io
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import Router, Schema
 from ninja.security import APIKeyHeader
 from pydantic import Field
@@ -38,6 +39,10 @@ class AppAuth(APIKeyHeader):
 
 
 router = Router(tags=["exchange-gateway"], auth=AppAuth())
+
+#: The header of a downloaded file naming its message-log entry (a query's answer has it
+#: in its ``call`` member).
+CALL_HEADER = "X-Yiwang-Call"
 
 
 def _json(body: bytes) -> HttpResponse:
@@ -110,6 +115,27 @@ def verify_entity(request: HttpRequest, payload: EntityIn) -> HttpResponse:
             _app(request), credit_code=payload.credit_code, purpose=payload.purpose
         )
     )
+
+
+@router.get(
+    "/{resource_code}/file",
+    summary="下载挂接文件的共享资源",
+    description="文件资源没有信息项和查询键:本部门持有有效授权即可下载。",
+)
+def download_file(request: HttpRequest, resource_code: str, purpose: str = "") -> FileResponse:
+    return file_response(gateway.download(_app(request), resource_code, purpose=purpose[:200]))
+
+
+def file_response(answer: gateway.FileAnswer) -> FileResponse:
+    """A downloaded file as an attachment, with its log entry's number (``X-Yiwang-Call``)."""
+    response = FileResponse(
+        io.BytesIO(answer.body),
+        as_attachment=True,
+        filename=answer.name,
+        content_type=answer.content_type or "application/octet-stream",
+    )
+    response[CALL_HEADER] = str(answer.seq)
+    return response
 
 
 @router.get("/{resource_code}", response=RecordsOut, summary="按查询键查询共享数据")

@@ -31,4 +31,11 @@ class ErrorCode(StrEnum):
     MESSAGE_REPLAYED = "exchange_message_replayed"
     MESSAGE_STALE = "exchange_message_stale"
     PEER_UNAVAILABLE = "exchange_peer_unavailable"
+    #: An API mount's upstream: unreachable or an error status (502), too slow (504), or an
+    #: answer that is not JSON records within the size cap (502).
+    UPSTREAM_UNAVAILABLE = "exchange_upstream_unavailable"
+    UPSTREAM_TIMEOUT = "exchange_upstream_timeout"
+    UPSTREAM_INVALID = "exchange_upstream_invalid"
+    #: A query by key on a file-mounted resource: the file is downloaded from ``/file``.
+    FILE_NOT_QUERYABLE = "exchange_file_not_queryable"
     LOG_BROKEN = "exchange_log_chain_broken"

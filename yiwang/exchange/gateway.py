@@ -10,6 +10,10 @@ the resource is published and mounted on a registered source → count the call 
 grant's rate limit → fetch by key from the source (which validates the key) → mask → log →
 answer ``{"resource", "records", "call"}`` where ``call`` is the log entry's sequence number.
 
+A resource mounted on an external API is answered the same way, the fetch being a call to its
+URL (:func:`_proxy`, :mod:`yiwang.exchange.upstream`); one mounted on a file is not queried by
+key but downloaded whole (:func:`download`), the grant alone being the permission.
+
 The same call has two other callers: a peer node's department (:func:`query_for_department`,
 the province answering a city's ``data.query``: the grant is the one made to that node, the
 entry's ``node`` is the city), and — the other way round — a resource that is a copy of a
@@ -40,6 +44,7 @@ from yiwang.exchange.models import (
     ConsumerApp,
     DataField,
     DataResource,
+    Mount,
     MountKind,
     ResourceStatus,
     ShareGrant,
@@ -50,6 +55,8 @@ from yiwang.kernel.errors import ErrorCode as KernelErrorCode
 from yiwang.kernel.fields import SensitiveKind, mask
 
 API_KEY_HEADER = "X-Api-Key"
+#: Where the data calls are answered (for the path named in refusals).
+DATA_PATH = "/api/v1/exchange/data/"
 
 #: Base sources the verification questions are asked of.
 POPULATION = "population"
@@ -408,9 +415,13 @@ def _invalid_key_errors() -> tuple[type[Exception], ...]:
     return (InvalidKey, ValueError)
 
 
-def _source_of(resource: DataResource | ResourceView) -> Any:
+def _published(resource: DataResource | ResourceView) -> None:
     if resource.status != ResourceStatus.PUBLISHED:
         raise DomainError(ErrorCode.NOT_FOUND, _("该资源未发布。"), status=404)
+
+
+def _source_of(resource: DataResource | ResourceView) -> Any:
+    _published(resource)
     mount = getattr(resource, "mount", None)
     source = _registry().get(mount.source) if mount and mount.kind == MountKind.TABLE else None
     if source is None:
@@ -456,6 +467,17 @@ def _answer(call: Call, key: str, fields: list[str] | None) -> tuple[int, bytes]
     docstring); a peer's resource goes to :func:`_forward` after the grant and field checks.
     ``(log seq, answer bytes)``."""
     grant = _grant_for(call, [call.resource_code])
+    mount = grant.resource.mount
+    if mount is not None and mount.kind == MountKind.FILE:
+        _published(grant.resource)
+        code = grant.resource.code
+        raise DomainError(
+            ErrorCode.FILE_NOT_QUERYABLE,
+            _("该资源挂接的是文件,不能按查询键查询,请通过 %(path)s 下载。")
+            % {"path": f"{DATA_PATH}{code}/file"},
+            status=409,
+            download=f"{DATA_PATH}{code}/file",
+        )
     granted = [str(name) for name in grant.fields]
     wanted = fields or granted
     missing = [name for name in wanted if name not in granted]
@@ -468,6 +490,8 @@ def _answer(call: Call, key: str, fields: list[str] | None) -> tuple[int, bytes]
         )
     if grant.resource.origin_node and call.app is not None:
         return _forward(call, call.app, grant, key, wanted)
+    if mount is not None and mount.kind == MountKind.API:
+        return _proxy(call, grant, mount.source, key, wanted)
     source = _source_of(grant.resource)
     if not key:
         raise DomainError(ErrorCode.QUERY_INVALID, _("请提供查询键。"), status=422)
@@ -480,12 +504,23 @@ def _answer(call: Call, key: str, fields: list[str] | None) -> tuple[int, bytes]
             _("查询键格式不正确:%(reason)s") % {"reason": str(error)},
             status=422,
         ) from None
+    return _answered(call, grant, rows, wanted)
+
+
+def _answered(
+    call: Call, grant: GrantView, rows: list[dict[str, Any]], wanted: list[str]
+) -> tuple[int, bytes]:
+    """Rows from a table or an upstream API, answered: the wanted (granted) fields only,
+    personal ones masked unless the grant is unmasked, and logged with their record ids
+    (``_id``, else ``id``, when the row has one)."""
     personal = _personal_fields(grant.resource)
     unmasked = grant.personal_unmasked
     record_ids: list[Any] = []
     records: list[dict[str, Any]] = []
     for row in rows:
-        record_ids.append(row.get("_id", row.get("id")))
+        record_id = row.get("_id", row.get("id"))
+        if record_id is not None:
+            record_ids.append(record_id)
         record: dict[str, Any] = {}
         for name in wanted:
             value = row.get(name)
@@ -499,6 +534,24 @@ def _answer(call: Call, key: str, fields: list[str] | None) -> tuple[int, bytes]
         record_ids=record_ids,
         response=lambda seq: _dump({"resource": code, "records": records, "call": seq}),
     )
+
+
+def _proxy(
+    call: Call, grant: GrantView, url: str, key: str, wanted: list[str]
+) -> tuple[int, bytes]:
+    """A call on an API-mounted resource: forwarded to the registered URL
+    (:mod:`yiwang.exchange.upstream`) after the same checks and count as a table call, its
+    answer treated like a table's rows. An upstream failure is refused (502/504) and
+    logged with its code."""
+    from yiwang.exchange import upstream
+
+    _published(grant.resource)
+    if not key:
+        raise DomainError(ErrorCode.QUERY_INVALID, _("请提供查询键。"), status=422)
+    _count(grant)
+    consumer_code = call.app.department.code if call.app else call.consumer_code
+    rows = upstream.fetch(url, key=key, fields=wanted, consumer_code=consumer_code)
+    return _answered(call, grant, rows, wanted)
 
 
 def _forward(
@@ -590,6 +643,87 @@ def query_for_department(
     defer = connection.in_atomic_block
     seq, body = _logged(call, lambda: _answer(call, key, fields), defer=defer)
     return Answer(body=body, seq=seq)
+
+
+# --- File downloads (file mounts) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileAnswer:
+    """A downloaded file: its name, type and exact bytes (their SM3 in the log entry
+    ``seq``)."""
+
+    name: str
+    content_type: str
+    body: bytes
+    seq: int
+
+
+def _mounted_file(resource: ResourceView) -> Any:
+    """The kernel's record of the file a published resource is mounted on."""
+    _published(resource)
+    mount = None
+    if resource.mount is not None and resource.mount.kind == MountKind.FILE:
+        mount = Mount.objects.select_related("file").filter(resource_id=resource.id).first()
+    if mount is None or mount.file is None:
+        raise DomainError(ErrorCode.MOUNT_INVALID, _("该资源未挂接文件。"), status=409)
+    return mount.file
+
+
+def _file_bytes(stored: Any) -> bytes:
+    from yiwang.kernel import files
+
+    try:
+        with files.open_file(stored) as handle:
+            return bytes(handle.read())
+    except OSError:
+        raise DomainError(
+            ErrorCode.MOUNT_INVALID,
+            _("该资源挂接的文件无法读取或已损坏,请联系提供方重新挂接。"),
+            status=409,
+        ) from None
+
+
+def _download(call: Call) -> FileAnswer:
+    found: dict[str, Any] = {}
+
+    def work() -> tuple[int, bytes]:
+        grant = _grant_for(call, [call.resource_code])
+        stored = _mounted_file(grant.resource)
+        _count(grant)
+        # Read before the log's append: the chain's head stays locked only for the hash.
+        body = _file_bytes(stored)
+        found.update(name=stored.name, content_type=stored.content_type)
+        return call.log("ok", record_ids=[str(stored.pk)], response=lambda _seq: body)
+
+    seq, body = _logged(call, work)
+    return FileAnswer(
+        name=str(found["name"]), content_type=str(found["content_type"]), body=body, seq=seq
+    )
+
+
+def download(app: ConsumerApp, resource_code: str, *, purpose: str = "") -> FileAnswer:
+    """The file a resource is mounted on, for an application whose department holds a live
+    grant on it (a file has no fields or keys: the grant is the permission). Counted against
+    the grant's rate limit and logged with the file's SM3 as the response hash; refusals as
+    for a query."""
+    call = Call(app=app, resource_code=resource_code, purpose=purpose, query={"download": "file"})
+    return _download(call)
+
+
+def download_for_staff(*, actor: Any, grant: ShareGrant) -> FileAnswer:
+    """The same download for a data officer of the consumer department, from the grant's
+    page (the caller has checked the officer sees the grant). Logged without an application:
+    the consumer department's code, and the officer's username as the purpose."""
+    call = Call(
+        app=None,
+        resource_code=grant.resource.code,
+        purpose=f"工作人员下载:{getattr(actor, 'username', actor)}"[:200],
+        query={"download": "file"},
+        consumer_code=grant.consumer.code,
+        node=grant.origin_node,
+    )
+    return _download(call)
 
 
 # --- Verification (多源核验) -----------------------------------------------------------------
@@ -717,7 +851,10 @@ def verify_entity(app: ConsumerApp, *, credit_code: str, purpose: str = "") -> b
 __all__ = [
     "API_KEY_HEADER",
     "Answer",
+    "FileAnswer",
     "authenticate",
+    "download",
+    "download_for_staff",
     "query",
     "query_for_department",
     "refuse_unauthenticated",

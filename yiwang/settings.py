@@ -73,6 +73,13 @@ YIWANG_EXCHANGE_UPSTREAM_TIMEOUT = env.integer("YIWANG_EXCHANGE_UPSTREAM_TIMEOUT
 # Open data (yiwang/opendata): working days a publisher has to decide an access application
 # or answer a data request.
 YIWANG_OPENDATA_DECISION_DAYS = env.integer("YIWANG_OPENDATA_DECISION_DAYS", 10, minimum=1)
+# The largest file a publisher uploads as a resource; Action API calls per minute allowed to
+# an anonymous client (per IP) and to a token holder (per token).
+YIWANG_OPENDATA_MAX_UPLOAD_BYTES = env.integer(
+    "YIWANG_OPENDATA_MAX_UPLOAD_BYTES", 200 * 1024 * 1024, minimum=1
+)
+YIWANG_OPENDATA_ANON_PER_MINUTE = env.integer("YIWANG_OPENDATA_ANON_PER_MINUTE", 120, minimum=1)
+YIWANG_OPENDATA_TOKEN_PER_MINUTE = env.integer("YIWANG_OPENDATA_TOKEN_PER_MINUTE", 600, minimum=1)
 
 # The address citizens reach the platform at: printed in documents (e.g. a licence's QR code
 # opens its verification page there).

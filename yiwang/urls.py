@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("yiwang.seals.urls")),
     path("", include("yiwang.licenses.urls")),
     path("", include("yiwang.exchange.urls")),
+    path("", include("yiwang.opendata.urls")),
     path("", include("yiwang.portal.urls")),
 ]

@@ -1,0 +1,540 @@
+"""Searching the open-data catalogue (CKAN's ``package_search``) on the kernel's full-text index.
+
+Every live dataset has one :class:`~yiwang.kernel.models.SearchEntry` of scope
+``opendata.dataset`` (key: the dataset's id in hex) and one :class:`FacetValue` row per facet
+value. The entry's title is the dataset's title; its body the description, the resources' names
+and the organisation's title; its tags are keywords (pinyin and initials, as titles). Each facet
+value is also a filter token of the entry (``f_odtheme_<hash of the value>``: values are hashed
+because the kernel's tokens keep only ``[0-9a-z]`` and tags are Chinese), so a query and its
+``fq`` are one lookup in the full-text index.
+
+* With ``q`` or ``fq``: the matches come from the full-text index (SQLite FTS5, PostgreSQL
+  ``tsvector``), ranked by BM25 / ``ts_rank`` or joined to the datasets for the other sorts;
+  facet counts are one ``GROUP BY`` of the :class:`FacetValue` rows of the matched datasets.
+* With neither: every active dataset matches; pages come from the ``(state,
+  metadata_modified)`` index and facet counts from the :class:`FacetValue` rows alone.
+
+Drafts are indexed too, but only under a token of their publisher (``f_oddraftof_<id>``) and
+without ``FacetValue`` rows: the public never finds them, ``include_drafts_of`` (the publishers
+whose drafts the caller may see) adds them. Deleted datasets are removed.
+
+:func:`index` runs inside the writer's transaction, so a change is searchable as soon as it is
+committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Prefetch, Q
+from django.utils.translation import gettext as _
+
+from yiwang.kernel import search as kernel_search
+
+from . import actions
+from .models import Dataset, DatasetState, FacetValue, Resource
+
+SCOPE = "opendata.dataset"
+FACET_FIELDS: tuple[str, ...] = (
+    "organization",
+    "tags",
+    "theme",
+    "res_format",
+    "region",
+    "open_type",
+    "license_id",
+)
+#: CKAN's own front end sends ``dataset_type:dataset``; every dataset here is one.
+_NOOP_FILTERS = {("dataset_type", "dataset")}
+_REGION_LENGTHS = (2, 4, 6, 9, 12)
+#: (SQL order of the full-text path, ORM order of the plain path), by CKAN sort.
+_SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "score desc": ("", ("-metadata_modified",)),
+    "metadata_modified desc": ("d.metadata_modified DESC", ("-metadata_modified",)),
+    "metadata_modified asc": ("d.metadata_modified ASC", ("metadata_modified",)),
+    "metadata_created desc": ("d.metadata_created DESC", ("-metadata_created",)),
+    "metadata_created asc": ("d.metadata_created ASC", ("metadata_created",)),
+    "title_string asc": ("d.title ASC", ("title",)),
+    "title_string desc": ("d.title DESC", ("-title",)),
+    "name asc": ("d.name ASC", ("name",)),
+    "name desc": ("d.name DESC", ("-name",)),
+}
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    count: int
+    ids: list[uuid.UUID] = field(default_factory=list)
+    #: CKAN's ``facets``: {field: {value: count}}, the most frequent first.
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+# --- indexing -------------------------------------------------------------------------------
+
+
+def _hashed(value: str) -> str:
+    return hashlib.blake2b(value.encode(), digest_size=8).hexdigest()
+
+
+def _token(name: str, value: str) -> str:
+    return kernel_search.filter_token(f"od{name}", _hashed(value))
+
+
+def region_codes(code: str) -> list[str]:
+    """A region's code and its ancestors' (codes are prefixes: 420106 → 42, 4201, 420106)."""
+    return [code[:n] for n in _REGION_LENGTHS if len(code) >= n]
+
+
+def facet_values(dataset: Dataset) -> dict[str, list[str]]:
+    """The dataset's value(s) of every facet field."""
+    tags = sorted({tag.name for tag in dataset.tags.all()})
+    formats = sorted({resource.format for resource in dataset.resources.all() if resource.format})
+    return {
+        "organization": [dataset.publisher.name],
+        "tags": tags,
+        "theme": [dataset.theme] if dataset.theme else [],
+        "res_format": formats,
+        "region": region_codes(dataset.region_id),
+        "open_type": [dataset.open_type] if dataset.open_type else [],
+        "license_id": [dataset.licence_id] if dataset.licence_id else [],
+    }
+
+
+def _key(dataset_id: uuid.UUID | str) -> str:
+    return uuid.UUID(str(dataset_id)).hex
+
+
+def _entry(dataset: Dataset, values: dict[str, list[str]]) -> None:
+    """The dataset's search entry, written through the kernel (the analysis lives there)."""
+    if dataset.state == DatasetState.ACTIVE:
+        filters: dict[str, list[str]] = {
+            f"od{f}": [_hashed(v) for v in vs] for f, vs in values.items()
+        }
+        filters["odstate"] = ["active"]
+    else:
+        filters = {f"od{f}": [_hashed(v) for v in vs] for f, vs in values.items()}
+        filters["oddraftof"] = [str(dataset.publisher_id)]
+    resources = [resource.name for resource in dataset.resources.all()]
+    kernel_search.index(
+        SCOPE,
+        _key(dataset.pk),
+        title=dataset.title,
+        body=" ".join([dataset.notes, *resources, dataset.publisher.department.name]),
+        keywords=values["tags"],
+        filters=filters,
+        summary=dataset.notes[:200],
+        data={"name": dataset.name},
+    )
+
+
+def _facet_rows(dataset: Dataset, values: dict[str, list[str]]) -> list[FacetValue]:
+    return [
+        FacetValue(dataset_id=dataset.pk, field=name, value=value)
+        for name, vs in values.items()
+        for value in vs
+    ]
+
+
+def _prefetched(ids: Iterable[uuid.UUID | str]) -> list[Dataset]:
+    return list(
+        Dataset.objects.filter(pk__in=list(ids))
+        .select_related("publisher__department")
+        .prefetch_related(
+            "tags",
+            Prefetch("resources", queryset=Resource.objects.only("dataset", "name", "format")),
+        )
+    )
+
+
+@transaction.atomic
+def index(dataset: Dataset) -> None:
+    """(Re-)index one dataset: its search entry and its facet values. A draft is indexed for
+    its publisher only; a deleted dataset is removed."""
+    if dataset.state not in (DatasetState.ACTIVE, DatasetState.DRAFT):
+        remove(dataset)
+        return
+    # Read the related rows afresh: the caller may just have changed tags or resources.
+    fresh = _prefetched([dataset.pk])
+    if not fresh:
+        remove(dataset)
+        return
+    current = fresh[0]
+    values = facet_values(current)
+    _entry(current, values)
+    FacetValue.objects.filter(dataset_id=current.pk).delete()
+    if current.state == DatasetState.ACTIVE:
+        FacetValue.objects.bulk_create(_facet_rows(current, values))
+
+
+@transaction.atomic
+def index_many(datasets: Iterable[Dataset], *, batch_size: int = 500) -> int:
+    """Index many datasets at once (a first load, a rebuild): the related rows are read per
+    batch and the facet values written in bulk. Returns how many were indexed."""
+    done = 0
+    batch: list[Dataset] = []
+
+    def flush() -> None:
+        nonlocal done
+        loaded = _prefetched(d.pk for d in batch)
+        FacetValue.objects.filter(dataset_id__in=[d.pk for d in loaded]).delete()
+        rows: list[FacetValue] = []
+        for dataset in loaded:
+            if dataset.state not in (DatasetState.ACTIVE, DatasetState.DRAFT):
+                remove(dataset)
+                continue
+            values = facet_values(dataset)
+            _entry(dataset, values)
+            if dataset.state == DatasetState.ACTIVE:
+                rows.extend(_facet_rows(dataset, values))
+            done += 1
+        FacetValue.objects.bulk_create(rows, batch_size=2000)
+        batch.clear()
+
+    for dataset in datasets:
+        batch.append(dataset)
+        if len(batch) >= batch_size:
+            flush()
+    if batch:
+        flush()
+    return done
+
+
+@transaction.atomic
+def remove(dataset: Dataset) -> None:
+    """Take the dataset out of search (its entry and its facet values)."""
+    kernel_search.remove(SCOPE, _key(dataset.pk))
+    FacetValue.objects.filter(dataset_id=dataset.pk).delete()
+
+
+# --- parsing fq and sort --------------------------------------------------------------------
+
+
+_FQ_TERM = re.compile(
+    r"\s*(?:(?P<and>AND|&&)(?=\s|$)"
+    r"|\+?(?P<name>[A-Za-z_][A-Za-z0-9_.]*):"
+    r'(?:"(?P<quoted>(?:[^"\\]|\\.)*)"|(?P<bare>[^\s"]+)))'
+)
+_UNESCAPE = re.compile(r"\\(.)")
+
+
+def parse_fq(fq: str) -> list[tuple[str, str]]:
+    """``field:value`` / ``field:"quoted value"`` terms, joined by spaces or ``AND`` (a leading
+    ``+`` is allowed, as Solr has it). Unknown fields and anything else are refused."""
+    terms: list[tuple[str, str]] = []
+    position, after_and, seen = 0, False, False
+    text = fq.rstrip()
+    while position < len(text):
+        found = _FQ_TERM.match(text, position)
+        if found is None or found.end() == position:
+            raise actions.search_error(
+                _('无法解析筛选条件 fq：%(fq)s（应为 字段:值 或 字段:"值"，以空格或 AND 连接）。')
+                % {"fq": fq}
+            )
+        position = found.end()
+        if found.group("and"):
+            if after_and or not seen:
+                raise actions.search_error(_("无法解析筛选条件 fq：%(fq)s") % {"fq": fq})
+            after_and = True
+            continue
+        after_and, seen = False, True
+        name = found.group("name")
+        quoted = found.group("quoted")
+        value = _UNESCAPE.sub(r"\1", quoted) if quoted is not None else found.group("bare")
+        if not value.strip():
+            raise actions.search_error(_("筛选条件 fq 缺少取值：%(fq)s") % {"fq": fq})
+        if (name, value) in _NOOP_FILTERS:
+            continue
+        if name not in FACET_FIELDS:
+            raise actions.search_error(
+                _("不支持按“%(field)s”筛选；可用字段：%(fields)s。")
+                % {"field": name, "fields": ", ".join(FACET_FIELDS)}
+            )
+        terms.append((name, value.upper() if name == "res_format" else value))
+    if after_and:
+        raise actions.search_error(_("无法解析筛选条件 fq：%(fq)s") % {"fq": fq})
+    return terms
+
+
+def parse_sort(sort: str, *, has_query: bool) -> list[str]:
+    """The CKAN sort keys, validated (``score desc, metadata_modified desc``)."""
+    if not sort.strip():
+        return ["score desc"] if has_query else ["metadata_modified desc"]
+    keys = [" ".join(part.split()).lower() for part in sort.split(",")]
+    for key in keys:
+        if key not in _SORTS:
+            raise actions.search_error(
+                _("不支持的排序方式：%(sort)s；可用：%(sorts)s。")
+                % {"sort": sort, "sorts": ", ".join(_SORTS)}
+            )
+    return keys
+
+
+# --- searching ------------------------------------------------------------------------------
+
+
+def search(
+    *,
+    q: str = "",
+    fq: str = "",
+    sort: str = "",
+    rows: int = 10,
+    start: int = 0,
+    facet_fields: list[str] | None = None,
+    facet_limit: int = 50,
+    include_drafts_of: list[int] | None = None,
+) -> SearchResult:
+    """CKAN's ``package_search``: the matching datasets' count, one page of their ids and the
+    facet counts of the whole matched set."""
+    if rows < 0 or start < 0:
+        raise actions.search_error(_("rows 和 start 不能为负数。"))
+    filters = parse_fq(fq)
+    q = "" if q.strip() in ("*:*", "*") else q
+    terms = kernel_search.query_terms(q)
+    sort_keys = parse_sort(sort, has_query=bool(terms))
+    wanted = [f for f in dict.fromkeys(facet_fields or []) if f in FACET_FIELDS]
+    empty_facets: dict[str, dict[str, int]] = {f: {} for f in dict.fromkeys(facet_fields or [])}
+    drafts_of = sorted({int(p) for p in include_drafts_of or []})
+    if q.strip() and not terms:
+        return SearchResult(count=0, facets=empty_facets)
+    if not terms and not filters:
+        return _everything(sort_keys, rows, start, wanted, facet_limit, drafts_of, empty_facets)
+
+    required = [_token(name, value) for name, value in filters]
+    result = _indexed(required, terms, sort_keys, rows, start, wanted, facet_limit, drafts_of)
+    if result.count == 0 and terms and not terms[0].prefix:
+        # No dataset has all the words jieba found: fall back to the query's characters, as the
+        # kernel's search does (a phrase cut differently still finds something).
+        chars = kernel_search._character_terms(q)
+        if chars and [t.text for t in chars] != [t.text for t in terms]:
+            result = _indexed(
+                required, chars, sort_keys, rows, start, wanted, facet_limit, drafts_of
+            )
+    return SearchResult(result.count, result.ids, {**empty_facets, **result.facets})
+
+
+def _top(
+    counts: Counter[tuple[str, str]], wanted: Sequence[str], limit: int
+) -> dict[str, dict[str, int]]:
+    facets: dict[str, dict[str, int]] = {f: {} for f in wanted}
+    per_field: dict[str, list[tuple[str, int]]] = {f: [] for f in wanted}
+    for (name, value), n in counts.items():
+        if name in per_field and n > 0:
+            per_field[name].append((value, n))
+    for name, items in per_field.items():
+        items.sort(key=lambda item: (-item[1], item[0]))
+        facets[name] = dict(items if limit < 0 else items[:limit])
+    return facets
+
+
+def _draft_counts(
+    dataset_ids: Iterable[uuid.UUID | str], wanted: Sequence[str]
+) -> Counter[tuple[str, str]]:
+    """Facet counts of drafts (they have no FacetValue rows: there are few of them)."""
+    counts: Counter[tuple[str, str]] = Counter()
+    if not wanted:
+        return counts
+    for dataset in _prefetched(uuid.UUID(str(i)) for i in dataset_ids):
+        for name, values in facet_values(dataset).items():
+            if name in wanted:
+                counts.update((name, v) for v in values)
+    return counts
+
+
+def _everything(
+    sort_keys: list[str],
+    rows: int,
+    start: int,
+    wanted: list[str],
+    facet_limit: int,
+    drafts_of: list[int],
+    empty_facets: dict[str, dict[str, int]],
+) -> SearchResult:
+    """No words, no filters: every active dataset (and the caller's drafts)."""
+    visible = Q(state=DatasetState.ACTIVE)
+    if drafts_of:
+        visible |= Q(state=DatasetState.DRAFT, publisher_id__in=drafts_of)
+    datasets = Dataset.objects.filter(visible)
+    count = datasets.count()
+    order = [o for key in sort_keys for o in _SORTS[key][1]]
+    ids = (
+        list(datasets.order_by(*order, "pk").values_list("pk", flat=True)[start : start + rows])
+        if rows
+        else []
+    )
+    counts: Counter[tuple[str, str]] = Counter()
+    if wanted:
+        with connection.cursor() as cursor:
+            marks = ", ".join(["%s"] * len(wanted))
+            cursor.execute(
+                "SELECT field, value, count(*) FROM opendata_facetvalue "  # noqa: S608
+                f"WHERE field IN ({marks}) GROUP BY field, value",
+                wanted,
+            )
+            for name, value, n in cursor.fetchall():
+                counts[(name, value)] += int(n)
+        if drafts_of:
+            drafts = Dataset.objects.filter(state=DatasetState.DRAFT, publisher_id__in=drafts_of)
+            counts += _draft_counts(drafts.values_list("pk", flat=True), wanted)
+    return SearchResult(count, ids, {**empty_facets, **_top(counts, wanted, facet_limit)})
+
+
+def _indexed(
+    required: list[str],
+    terms: list[Any],
+    sort_keys: list[str],
+    rows: int,
+    start: int,
+    wanted: list[str],
+    facet_limit: int,
+    drafts_of: list[int],
+) -> SearchResult:
+    backend = _Postgres() if connection.vendor == "postgresql" else _Sqlite()
+    visible = [kernel_search.filter_token("odstate", "active")]
+    visible += [kernel_search.filter_token("oddraftof", str(p)) for p in drafts_of]
+    match = backend.match(required, visible, terms)
+    order = [_SORTS[key][0] for key in sort_keys]
+    ranked = bool(terms)
+    count, ids = backend.page(match, order, ranked, rows, start)
+    counts: Counter[tuple[str, str]] = Counter()
+    if wanted and count:
+        counts = backend.facets(match, wanted)
+        if drafts_of:
+            drafts = [kernel_search.filter_token("oddraftof", str(p)) for p in drafts_of]
+            draft_ids = backend.keys(backend.match(required, drafts, terms))
+            counts += _draft_counts(draft_ids, wanted)
+    return SearchResult(count, [uuid.UUID(i) for i in ids], _top(counts, wanted, facet_limit))
+
+
+class _Sqlite:
+    """FTS5: the MATCH expression, ranked by BM25 (titles weigh ten times the body)."""
+
+    def match(self, required: list[str], visible: list[str], terms: list[Any]) -> str:
+        def phrase(text: str, prefix: bool = False) -> str:
+            return '"' + text.replace('"', '""') + '"' + ("*" if prefix else "")
+
+        parts = [f"terms:{phrase(t)}" for t in required]
+        parts.append("(" + " OR ".join(f"terms:{phrase(t)}" for t in visible) + ")")
+        parts += [phrase(t.text, t.prefix) for t in terms]
+        return " AND ".join(parts)
+
+    def page(
+        self, match: str, order: list[str], ranked: bool, rows: int, start: int
+    ) -> tuple[int, list[str]]:
+        score = f"bm25(kernel_search_fts, {kernel_search.TITLE_WEIGHT}, 1.0)" if ranked else "0"
+        needs_dataset = any(order)
+        clauses = [o or "h.score" for o in order] + ["h.id"]
+        with connection.cursor() as cursor:
+            if not needs_dataset:
+                # Rank inside the FTS table and read the entries of the page only.
+                sql = (
+                    f"WITH hits AS MATERIALIZED (SELECT rowid AS id, {score} AS score "  # noqa: S608
+                    "FROM kernel_search_fts WHERE kernel_search_fts MATCH %s) "
+                    "SELECT e.key, r.total FROM (SELECT h.id, h.score, count(*) OVER () AS total "
+                    f"FROM hits h ORDER BY {', '.join(clauses)} LIMIT %s OFFSET %s) r "
+                    "JOIN kernel_searchentry e ON e.id = r.id ORDER BY r.score, r.id"
+                )
+            else:
+                sql = (
+                    f"WITH hits AS MATERIALIZED (SELECT rowid AS id, {score} AS score "  # noqa: S608
+                    "FROM kernel_search_fts WHERE kernel_search_fts MATCH %s) "
+                    "SELECT e.key, count(*) OVER () AS total FROM hits h "
+                    "CROSS JOIN kernel_searchentry e ON e.id = h.id "
+                    "CROSS JOIN opendata_dataset d ON d.id = e.key "
+                    f"ORDER BY {', '.join(clauses)} LIMIT %s OFFSET %s"
+                )
+            cursor.execute(sql, [match, max(rows, 1), start])
+            fetched = cursor.fetchall()
+            if fetched:
+                total = int(fetched[0][1])
+            else:
+                cursor.execute(
+                    "SELECT count(*) FROM kernel_search_fts WHERE kernel_search_fts MATCH %s",
+                    [match],
+                )
+                total = int(cursor.fetchone()[0])
+        return total, [row[0] for row in fetched[:rows]]
+
+    def keys(self, match: str) -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT e.key FROM kernel_search_fts f CROSS JOIN kernel_searchentry e "
+                "ON e.id = f.rowid WHERE kernel_search_fts MATCH %s",
+                [match],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def facets(self, match: str, wanted: list[str]) -> Counter[tuple[str, str]]:
+        marks = ", ".join(["%s"] * len(wanted))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                # The matches drive the join: each looks its values up by (dataset, field).
+                "SELECT v.field, v.value, count(*) FROM kernel_search_fts f "  # noqa: S608
+                "CROSS JOIN kernel_searchentry e ON e.id = f.rowid "
+                "CROSS JOIN opendata_facetvalue v ON v.dataset_id = e.key "
+                f"WHERE kernel_search_fts MATCH %s AND v.field IN ({marks}) "
+                "GROUP BY v.field, v.value",
+                [match, *wanted],
+            )
+            return Counter({(name, value): int(n) for name, value, n in cursor.fetchall()})
+
+
+class _Postgres:
+    """tsvector: the tsquery, ranked by ts_rank of the title vector."""
+
+    def match(self, required: list[str], visible: list[str], terms: list[Any]) -> str:
+        def lexeme(text: str, prefix: bool = False) -> str:
+            escaped = text.replace("\\", "\\\\").replace("'", "''")
+            return f"'{escaped}'" + (":*" if prefix else "")
+
+        parts = [lexeme(t) for t in required]
+        parts.append("(" + " | ".join(lexeme(t) for t in visible) + ")")
+        parts += [lexeme(t.text, t.prefix) for t in terms]
+        self.ranking = " | ".join(lexeme(t.text) for t in terms) or "''"
+        return " & ".join(parts)
+
+    def page(
+        self, match: str, order: list[str], ranked: bool, rows: int, start: int
+    ) -> tuple[int, list[str]]:
+        score = "ts_rank(e.title_tsv, r) + 0.001" if ranked else "0.0"
+        needs_dataset = any(order)
+        clauses = [o or "score DESC" for o in order] + ["e.id"]
+        join = "JOIN opendata_dataset d ON d.id = e.key::uuid " if needs_dataset else ""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT e.key, count(*) OVER () AS total, {score} AS score "  # noqa: S608
+                "FROM kernel_searchentry e "
+                f"{join}, CAST(%s AS tsquery) q, CAST(%s AS tsquery) r "
+                f"WHERE e.tsv @@ q ORDER BY {', '.join(clauses)} LIMIT %s OFFSET %s",
+                [match, self.ranking, max(rows, 1), start],
+            )
+            fetched = cursor.fetchall()
+            if fetched:
+                total = int(fetched[0][1])
+            else:
+                cursor.execute(
+                    "SELECT count(*) FROM kernel_searchentry WHERE tsv @@ %s::tsquery", [match]
+                )
+                total = int(cursor.fetchone()[0])
+        return total, [row[0] for row in fetched[:rows]]
+
+    def keys(self, match: str) -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT key FROM kernel_searchentry WHERE tsv @@ %s::tsquery", [match])
+            return [row[0] for row in cursor.fetchall()]
+
+    def facets(self, match: str, wanted: list[str]) -> Counter[tuple[str, str]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT v.field, v.value, count(*) FROM kernel_searchentry e "
+                "JOIN opendata_facetvalue v ON v.dataset_id = e.key::uuid "
+                "WHERE e.tsv @@ %s::tsquery AND v.field = ANY(%s) GROUP BY v.field, v.value",
+                [match, wanted],
+            )
+            return Counter({(name, value): int(n) for name, value, n in cursor.fetchall()})

@@ -270,6 +270,20 @@ def _iso(moment: Any) -> str | None:
     return str(timezone.localtime(moment, UTC).replace(tzinfo=None).isoformat())
 
 
+iso = _iso
+
+
+def region_names(codes: Iterable[str]) -> dict[str, str]:
+    return dict(Region.objects.filter(code__in=list(codes)).values_list("code", "name"))
+
+
+def datasets_by_ids(ids: Iterable[Any]) -> list[Dataset]:
+    """The datasets of ``ids``, in that order (for a search result's page)."""
+    wanted = list(ids)
+    found = {d.pk: d for d in _dataset_queryset().filter(pk__in=wanted)}
+    return [found[i] for i in wanted if i in found]
+
+
 def download_url(resource: Resource) -> str:
     filename = resource.file.name if resource.file_id and resource.file else "data"
     path = reverse(
@@ -985,6 +999,43 @@ def _too_large(limit: int) -> DomainError:
     )
 
 
+def _attach_upload(resource: Resource, upload: Any, *, actor: Any, kept: list[str]) -> None:
+    """Make ``upload`` the resource's file (its data-store table loaded again for CSV and
+    XLSX). ``kept`` collects the stored path, to be removed if the transaction fails."""
+    record, fmt, media_type = _store_upload(upload, actor=actor)
+    kept.append(record.storage_path)
+    _drop_datastore(resource)
+    resource.file = record
+    resource.url = ""
+    resource.format = fmt
+    resource.size = record.size
+    resource.mimetype = media_type
+    resource.hash = f"sha256:{record.sha256}"
+    resource.encoding = ""
+    resource.last_modified = timezone.now()
+    if not resource.name:
+        resource.name = record.name
+    resource.save()
+    if fmt in _TABULAR:
+        datastore = _part("datastore")
+        if datastore is not None:
+            with default_storage.open(record.storage_path, "rb") as stream:
+                datastore.load(resource, cast(IO[bytes], stream), filename=record.name)
+            resource.refresh_from_db()
+
+
+def _removing_stored_on_failure(function: Any) -> Any:
+    """Run ``function(kept=[...])``; if it fails, delete the files it stored (their rows went
+    with the rolled-back transaction)."""
+    kept: list[str] = []
+    try:
+        return function(kept)
+    except BaseException:
+        for path in kept:
+            default_storage.delete(path)
+        raise
+
+
 @audit.refusals_recorded("opendata.resource_create")
 def create_resource(
     *, actor: Any, dataset: Dataset, data: Mapping[str, Any], upload: Any = None
@@ -992,13 +1043,14 @@ def create_resource(
     """``resource_create``: an uploaded file (CSV, XLSX or JSON; tabular files are loaded into
     the data store in the same transaction, so a bad file leaves nothing) or an http(s)
     link."""
-    stored: list[str] = []
-    try:
-        return _create_resource(actor=actor, dataset=dataset, data=data, upload=upload, kept=stored)
-    except BaseException:
-        for path in stored:  # the transaction rolled back: the file it named goes too
-            default_storage.delete(path)
-        raise
+    return cast(
+        Resource,
+        _removing_stored_on_failure(
+            lambda kept: _create_resource(
+                actor=actor, dataset=dataset, data=data, upload=upload, kept=kept
+            )
+        ),
+    )
 
 
 @transaction.atomic
@@ -1016,26 +1068,13 @@ def _create_resource(
         resource = _add_resource(dataset, data, position=position, actor=actor)
     else:
         values = _resource_values(data, url_format=False)
-        record, fmt, media_type = _store_upload(upload, actor=actor)
-        kept.append(record.storage_path)
-        resource = Resource.objects.create(
+        resource = Resource(
             dataset=dataset,
-            name=values["name"] or record.name,
+            name=values["name"],
             description=values["description"],
-            format=fmt,
-            file=record,
-            size=record.size,
-            mimetype=media_type,
-            hash=f"sha256:{record.sha256}",
             position=position,
-            last_modified=timezone.now(),
         )
-        if fmt in _TABULAR:
-            datastore = _part("datastore")
-            if datastore is not None:
-                with default_storage.open(record.storage_path, "rb") as stream:
-                    datastore.load(resource, cast(IO[bytes], stream), filename=record.name)
-                resource.refresh_from_db()
+        _attach_upload(resource, upload, actor=actor, kept=kept)
     _touch(dataset, actor=actor, note=_("新增资源:%(name)s") % {"name": resource.name})
     audit.record(
         "opendata.resource_created",
@@ -1053,28 +1092,59 @@ def _create_resource(
 
 
 @audit.refusals_recorded("opendata.resource_update")
+def update_resource(
+    *, actor: Any, resource: Resource, data: Mapping[str, Any], upload: Any = None
+) -> Resource:
+    """``resource_update`` / ``resource_patch``: change a resource's name, description and
+    (for a link) URL and format, fields not given keeping their values; an ``upload``
+    replaces its file (and its data-store table)."""
+    return cast(
+        Resource,
+        _removing_stored_on_failure(
+            lambda kept: _update_resource(
+                actor=actor, resource=resource, data=data, upload=upload, kept=kept
+            )
+        ),
+    )
+
+
 @transaction.atomic
-def update_resource(*, actor: Any, resource: Resource, data: Mapping[str, Any]) -> Resource:
-    """``resource_update``: change a resource's name, description and (for a link) URL and
-    format; fields not given keep their values."""
+def _update_resource(
+    *, actor: Any, resource: Resource, data: Mapping[str, Any], upload: Any, kept: list[str]
+) -> Resource:
+    if not isinstance(data, Mapping):
+        raise _resource_errors({"resource": [_("应为 JSON 对象。")]}, ErrorCode.RESOURCE_INVALID)
     dataset = _lock(resource.dataset)
     _require_editor(actor, dataset)
     resource = Resource.objects.select_related("file").get(pk=resource.pk)
-    merged = {
-        "name": resource.name,
-        "description": resource.description,
-        "format": resource.format,
-        **{k: v for k, v in dict(data).items() if k in {"name", "description", "url", "format"}},
-    }
-    if "url" not in data and not resource.file_id:
-        merged["url"] = resource.url
-    _change_resource(resource, merged, position=resource.position)
+    given = {k: v for k, v in dict(data).items() if k in {"name", "description", "url", "format"}}
+    if upload is not None:
+        values = _resource_values(given, url_format=False)
+        if values["name"]:
+            resource.name = values["name"]
+        if "description" in given:
+            resource.description = values["description"]
+        _attach_upload(resource, upload, actor=actor, kept=kept)
+    else:
+        merged = {
+            "name": resource.name,
+            "description": resource.description,
+            "format": resource.format,
+            **given,
+        }
+        if "url" not in given and not resource.file_id:
+            merged["url"] = resource.url
+        _change_resource(resource, merged, position=resource.position)
     _touch(dataset, actor=actor, note=_("更新资源:%(name)s") % {"name": resource.name})
     audit.record(
         "opendata.resource_updated",
         actor=actor,
         target=resource,
-        details={"dataset": dataset.name, "name": resource.name},
+        details={
+            "dataset": dataset.name,
+            "name": resource.name,
+            "replaced_file": upload is not None,
+        },
     )
     return Resource.objects.select_related("file").get(pk=resource.pk)
 

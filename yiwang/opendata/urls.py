@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from yiwang.opendata import views_dcat
 from yiwang.opendata.views_api import action_view, openapi_view, resource_download
 
 app_name = "opendata"
@@ -15,4 +16,7 @@ urlpatterns = [
         resource_download,
         name="resource_download",
     ),
+    path("opendata/catalog", views_dcat.catalog, name="dcat_catalog"),
+    path("opendata/catalog.jsonld", views_dcat.catalog_jsonld, name="dcat_catalog_jsonld"),
+    path("opendata/catalog.ttl", views_dcat.catalog_turtle, name="dcat_catalog_ttl"),
 ]

@@ -186,6 +186,7 @@ INSTALLED_APPS = [
     "yiwang.cases",
     "yiwang.exchange",
     "yiwang.opendata",
+    "yiwang.hotline",
     "yiwang.portal",
 ]
 

@@ -70,7 +70,7 @@ def _yiwang(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         env=full_env,
-        timeout=120,
+        timeout=300,
         check=False,
     )
 

@@ -19,10 +19,12 @@ import re
 from typing import Any, ClassVar, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yiwang.exchange.models import (
+    ConsumerApp,
     DataField,
     FieldType,
     OpenType,
@@ -31,6 +33,7 @@ from yiwang.exchange.models import (
     ShareType,
     UpdateCycle,
 )
+from yiwang.exchange.services_catalog import META_FIELDS
 from yiwang.exchange.services_sharing import RATE_LIMIT_MAX, RATE_LIMIT_MIN
 from yiwang.kernel.forms import SummaryForm
 
@@ -241,21 +244,7 @@ class ResourceForm(ExchangeForm):
 
     def meta(self) -> dict[str, Any]:
         data = self.cleaned_data
-        return {
-            name: data.get(name, "")
-            for name in (
-                "classification",
-                "name",
-                "abstract",
-                "format",
-                "share_type",
-                "share_conditions",
-                "legal_basis",
-                "share_methods",
-                "open_type",
-                "update_cycle",
-            )
-        }
+        return {name: data.get(name, "") for name in META_FIELDS}
 
 
 class ReasonForm(ExchangeForm):
@@ -471,6 +460,42 @@ class AppForm(ExchangeForm):
         help_text=gettext_lazy("调用数据的业务系统名称，例如：社保业务系统。"),
         error_messages={"required": gettext_lazy("请填写应用名称。")},
     )
+
+
+class AppChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """An application, shown by its name."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class SubscriptionForm(ExchangeForm):
+    """A consumer's application follows a granted resource's changes (订阅)."""
+
+    app = AppChoiceField(
+        label=gettext_lazy("订阅的应用"),
+        queryset=ConsumerApp.objects.none(),
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy("资源数据变更时通知哪个应用。"),
+        error_messages={
+            "required": gettext_lazy("请选择应用。"),
+            "invalid_choice": gettext_lazy("请选择本部门的有效应用。"),
+        },
+    )
+    callback_url = forms.CharField(
+        label=gettext_lazy("回调地址（可选）"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy(
+            "http 或 https 网址，例如 https://sb.example.gov.cn/notify。"
+            "数据变更时平台向该地址发送通知；不填则不回调。"
+        ),
+        error_messages={"max_length": gettext_lazy("回调地址不能超过 %(limit_value)s 个字符。")},
+    )
+
+    def __init__(self, *args: Any, apps: QuerySet[ConsumerApp], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(AppChoiceField, self.fields["app"]).queryset = apps
 
 
 class CallFilterForm(forms.Form):

@@ -52,6 +52,17 @@ urlpatterns = [
         views_sharing.grant_revoke,
         name="grant-revoke",
     ),
+    path(
+        "staff/exchange/grants/<int:grant_id>/subscribe/",
+        views_sharing.subscribe,
+        name="subscribe",
+    ),
+    path("staff/exchange/subscriptions/", views_sharing.subscriptions, name="subscriptions"),
+    path(
+        "staff/exchange/subscriptions/<int:subscription_id>/cancel/",
+        views_sharing.subscription_cancel,
+        name="subscription-cancel",
+    ),
     path("staff/exchange/apps/", views_sharing.apps, name="apps"),
     path(
         "staff/exchange/apps/<int:app_id>/do/<str:action>/",

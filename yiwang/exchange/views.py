@@ -3,11 +3,11 @@
 
 This file: what every page shares, and the resource catalogue (search, a resource's page,
 registering and editing, publishing, withdrawing, mounting, the exports).
-:mod:`~yiwang.exchange.views_sharing` has requests, grants and applications;
+:mod:`~yiwang.exchange.views_sharing` has requests, grants, applications and subscriptions;
 :mod:`~yiwang.exchange.views_quality` the call log, quality and error reports.
 
 Each form posts to a view that calls exactly one service; a refusal comes back in the error
-summary and on the field it names. Citizens get 403; another department's drafts, requests,
+summary and on the field it names (the shared shape is :mod:`~yiwang.exchange.views_common`). Citizens get 403; another department's drafts, requests,
 grants, applications and reports answer 404, as in the API.
 """
 
@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -39,7 +38,16 @@ from yiwang.exchange.models import (
     ShareType,
     UpdateCycle,
 )
+from yiwang.exchange.services_catalog import META_FIELDS
 from yiwang.exchange.services_common import file_max_bytes
+from yiwang.exchange.views_common import (
+    done,
+    form_page,
+    object_or_404,
+    raise_for,
+    submit,
+    summary_of,
+)
 from yiwang.kernel import pdf as kernel_pdf
 from yiwang.kernel.errors import DomainError
 from yiwang.kernel.models import Department
@@ -71,14 +79,6 @@ def nav(user: Any, current: str) -> dict[str, Any]:
         "may_request": can(user, permissions.REQUEST),
         "may_approve": can(user, permissions.APPROVE),
     }
-
-
-def raise_for(exc: DomainError) -> None:
-    """A refusal that is not about the input: 404 and 403 pages."""
-    if exc.status == 404:
-        raise Http404 from exc
-    if exc.status == 403:
-        raise PermissionDenied from exc
 
 
 def bound(request: HttpRequest) -> tuple[Any, Any]:
@@ -210,13 +210,6 @@ def catalogue_export(request: HttpRequest, fmt: str) -> HttpResponse:
     return response
 
 
-def _resource_or_404(user: Any, code: str) -> DataResource:
-    try:
-        return services.resource_for_user(user, code)
-    except DomainError as exc:
-        raise Http404 from exc
-
-
 def _editable_or_raise(user: Any, code: str) -> DataResource:
     try:
         resource = services.resource_for_editor(user, code)
@@ -252,9 +245,6 @@ def _resource_context(
     grant = None
     if consumer is not None and consumer.pk != resource.provider_id:
         grant = services.active_grant_for(consumer.code, resource.code)
-    summary: list[dict[str, str]] = []
-    for form in bound_forms.values():
-        summary += form.summary()
     return {
         **nav(user, "catalogue"),
         "resource": resource,
@@ -279,14 +269,14 @@ def _resource_context(
         "api_form": bound_forms.get("api") or forms.MountApiForm(prefix="api"),
         "file_form": bound_forms.get("file") or forms.MountFileForm(prefix="file"),
         "file_max_bytes": file_max_bytes(),
-        "summary": summary,
+        "summary": summary_of(bound_forms),
     }
 
 
 @staff_page
 @require_safe
 def resource_detail(request: HttpRequest, code: str) -> HttpResponse:
-    resource = _resource_or_404(request.user, code)
+    resource = object_or_404(services.resource_for_user, request.user, code)
     return render(request, "exchange/resource.html", _resource_context(request, resource, {}))
 
 
@@ -301,11 +291,8 @@ def resource_action(request: HttpRequest, code: str, action: str) -> HttpRespons
         raise Http404
     resource = _editable_or_raise(user, code)
     key, form = _action_form(request, action)
-    if form is not None and not form.is_valid():
-        context = _resource_context(request, resource, {key: form})
-        return render(request, "exchange/resource.html", context, status=422)
-    data = form.cleaned_data if form is not None else {}
-    try:
+
+    def act(data: dict[str, Any]) -> HttpResponse:
         if action == "publish":
             version = services.publish_resource(actor=user, resource=resource)
             message = _("已发布第 %(v)s 版。") % {"v": version.version}
@@ -326,22 +313,17 @@ def resource_action(request: HttpRequest, code: str, action: str) -> HttpRespons
                 actor=user, resource=resource, stream=upload, name=upload.name or "data"
             )
             message = _("已挂接文件 %(name)s。") % {"name": upload.name}
-    except DomainError as exc:
-        raise_for(exc)
-        if form is None:
-            form = forms.ExchangeForm(request.POST)
-            form.is_valid()
-            form.add_error(None, str(exc.message))
-        else:
-            form.apply_error(exc)
-        fresh = _resource_or_404(user, code)
+        return done(request, message, "exchange:resource", code=resource.code)
+
+    def refused(form: forms.ExchangeForm, status: int) -> HttpResponse:
+        fresh = object_or_404(services.resource_for_user, user, code)
         context = _resource_context(request, fresh, {key: form})
-        return render(request, "exchange/resource.html", context, status=exc.status)
-    messages.success(request, message)
-    return redirect("exchange:resource", code=resource.code)
+        return render(request, "exchange/resource.html", context, status=status)
+
+    return submit(form, act, refused)
 
 
-def _action_form(request: HttpRequest, action: str) -> tuple[str, forms.ExchangeForm | None]:
+def _action_form(request: HttpRequest, action: str) -> tuple[str, forms.ExchangeForm]:
     if action == "withdraw":
         return "withdraw", forms.ReasonForm(request.POST, prefix="withdraw")
     if action == "mount-table":
@@ -351,7 +333,7 @@ def _action_form(request: HttpRequest, action: str) -> tuple[str, forms.Exchange
         return "api", forms.MountApiForm(request.POST, prefix="api")
     if action == "mount-file":
         return "file", forms.MountFileForm(request.POST, request.FILES, prefix="file")
-    return "publish", None
+    return "publish", forms.ExchangeForm(request.POST)  # no input: a refusal above the forms
 
 
 def _catalog_departments(user: Any) -> list[Department]:
@@ -385,82 +367,44 @@ def resource_new(request: HttpRequest) -> HttpResponse:
         providers=[(d.code, d.name) for d in departments],
         initial={"share_methods": ["api"], "open_type": "not_open", "update_cycle": "daily"},
     )
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            provider_code = form.cleaned_data["provider"]
-            try:
-                resource = services.create_resource(
-                    actor=user,
-                    code=form.cleaned_data["code"],
-                    provider_code=provider_code,
-                    fields=_specs(form, provider_code),
-                    **form.meta(),
-                )
-            except DomainError as exc:
-                raise_for(exc)
-                form.apply_error(exc)
-                status = exc.status
-            else:
-                messages.success(
-                    request,
-                    _("已登记资源“%(name)s”（草稿）。核对后请发布。") % {"name": resource.name},
-                )
-                return redirect("exchange:resource", code=resource.code)
-    context = {
-        **nav(user, "new"),
-        "form": form,
-        "summary": form.summary() if form.is_bound else [],
-        "resource": None,
-    }
-    return render(request, "exchange/resource_form.html", context, status=status)
+
+    def act(data: dict[str, Any]) -> HttpResponse:
+        provider_code = data["provider"]
+        resource = services.create_resource(
+            actor=user,
+            code=data["code"],
+            provider_code=provider_code,
+            fields=_specs(form, provider_code),
+            **form.meta(),
+        )
+        message = _("已登记资源“%(name)s”（草稿）。核对后请发布。") % {"name": resource.name}
+        return done(request, message, "exchange:resource", code=resource.code)
+
+    context = {**nav(user, "new"), "resource": None}
+    return form_page(request, form, act, "exchange/resource_form.html", context)
 
 
 @staff_page
 def resource_edit(request: HttpRequest, code: str) -> HttpResponse:
     user: Any = request.user
     resource = _editable_or_raise(user, code)
-    initial = {
-        "name": resource.name,
-        "classification": resource.classification,
-        "abstract": resource.abstract,
-        "format": resource.format,
-        "share_type": resource.share_type,
-        "share_conditions": resource.share_conditions,
-        "legal_basis": resource.legal_basis,
-        "share_methods": list(resource.share_methods),
-        "open_type": resource.open_type,
-        "update_cycle": resource.update_cycle,
-        "items": forms.field_lines(list(resource.fields.all())),
-    }
+    initial: dict[str, Any] = {name: getattr(resource, name) for name in META_FIELDS}
+    initial["share_methods"] = list(resource.share_methods)
+    initial["items"] = forms.field_lines(list(resource.fields.all()))
     form = forms.ResourceForm(*bound(request), initial=initial)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                services.update_resource(
-                    actor=user,
-                    resource=resource,
-                    fields=_specs(form, resource.provider.code),
-                    **form.meta(),
-                )
-            except DomainError as exc:
-                raise_for(exc)
-                form.apply_error(exc)
-                status = exc.status
-            else:
-                if resource.status == ResourceStatus.PUBLISHED:
-                    message = _("已保存。修改已生效，重新发布后成为新版本。")
-                else:
-                    message = _("已保存。")
-                messages.success(request, message)
-                return redirect("exchange:resource", code=resource.code)
-    context = {
-        **nav(user, "catalogue"),
-        "form": form,
-        "summary": form.summary() if form.is_bound else [],
-        "resource": resource,
-    }
-    return render(request, "exchange/resource_form.html", context, status=status)
+
+    def act(data: dict[str, Any]) -> HttpResponse:
+        services.update_resource(
+            actor=user,
+            resource=resource,
+            fields=_specs(form, resource.provider.code),
+            **form.meta(),
+        )
+        if resource.status == ResourceStatus.PUBLISHED:
+            message = _("已保存。修改已生效，重新发布后成为新版本。")
+        else:
+            message = _("已保存。")
+        return done(request, message, "exchange:resource", code=resource.code)
+
+    context = {**nav(user, "catalogue"), "resource": resource}
+    return form_page(request, form, act, "exchange/resource_form.html", context)

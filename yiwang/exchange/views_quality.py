@@ -13,12 +13,11 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -26,9 +25,9 @@ from django.views.decorators.http import require_POST, require_safe
 from yiwang.exchange import forms, msglog, permissions, services
 from yiwang.exchange.models import CallLogEntry, ConsumerApp, DataResource, ReportStatus
 from yiwang.exchange.services_common import today
-from yiwang.exchange.views import PAGE_SIZE, bound, nav, raise_for, staff_page
+from yiwang.exchange.views import PAGE_SIZE, bound, nav, staff_page
+from yiwang.exchange.views_common import done, form_page, object_or_404
 from yiwang.kernel import pdf as kernel_pdf
-from yiwang.kernel.errors import DomainError
 from yiwang.kernel.models import Department
 from yiwang.kernel.permissions import can, restrict, scope_for
 
@@ -160,84 +159,51 @@ def quality(request: HttpRequest) -> HttpResponse:
 def report_new(request: HttpRequest, code: str) -> HttpResponse:
     """A consumer holding a grant reports a wrong value (纠错)."""
     user: Any = request.user
-    try:
-        resource = services.resource_for_user(user, code)
-    except DomainError as exc:
-        raise Http404 from exc
+    resource = object_or_404(services.resource_for_user, user, code)
     if not can(user, permissions.REQUEST):
         raise PermissionDenied
     form = forms.ReportForm(*bound(request)[:1], fields=list(resource.fields.all()))
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                report = services.report_error(
-                    actor=user,
-                    resource=resource,
-                    record_key=data["record_key"],
-                    field_name=data["field_name"],
-                    description=data["description"],
-                )
-            except DomainError as exc:
-                if exc.status == 404:
-                    raise Http404 from exc
-                form.apply_error(exc)
-                status = exc.status
-            else:
-                messages.success(
-                    request,
-                    _("纠错已提交，提供方应在 %(due)s 前处理。")
-                    % {"due": report.due_on.isoformat()},
-                )
-                return redirect("exchange:report", report_id=report.pk)
-    context = {
-        **nav(user, "quality"),
-        "resource": resource,
-        "form": form,
-        "summary": form.summary() if form.is_bound else [],
-    }
-    return render(request, "exchange/report_new.html", context, status=status)
+
+    def act(data: dict[str, Any]) -> HttpResponse:
+        report = services.report_error(
+            actor=user,
+            resource=resource,
+            record_key=data["record_key"],
+            field_name=data["field_name"],
+            description=data["description"],
+        )
+        message = _("纠错已提交，提供方应在 %(due)s 前处理。") % {"due": report.due_on.isoformat()}
+        return done(request, message, "exchange:report", report_id=report.pk)
+
+    context = {**nav(user, "quality"), "resource": resource}
+    # no grant on the resource (403) is told on the form, not as the 403 page
+    return form_page(request, form, act, "exchange/report_new.html", context, pages={404})
 
 
 @staff_page
 def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     user: Any = request.user
-    try:
-        report = services.report_for_user(user, report_id)
-    except DomainError as exc:
-        raise Http404 from exc
+    report = object_or_404(services.report_for_user, user, report_id)
     may_resolve = report.status == ReportStatus.OPEN and can(
         user, permissions.APPROVE, department=report.resource.provider
     )
+    if request.method == "POST" and not may_resolve:
+        raise PermissionDenied
     form = forms.ResolveForm(*bound(request)[:1])
-    status = 200
-    if request.method == "POST":
-        if not may_resolve:
-            raise PermissionDenied
-        status = 422
-        if form.is_valid():
-            try:
-                services.resolve_report(
-                    actor=user,
-                    report=report,
-                    corrected=bool(form.cleaned_data["corrected"]),
-                    resolution=form.cleaned_data["resolution"],
-                )
-            except DomainError as exc:
-                raise_for(exc)
-                form.apply_error(exc)
-                status = exc.status
-            else:
-                messages.success(request, _("纠错已处理。"))
-                return redirect("exchange:report", report_id=report.pk)
+
+    def act(data: dict[str, Any]) -> HttpResponse:
+        services.resolve_report(
+            actor=user,
+            report=report,
+            corrected=bool(data["corrected"]),
+            resolution=data["resolution"],
+        )
+        return done(request, _("纠错已处理。"), "exchange:report", report_id=report.pk)
+
     context = {
         **nav(user, "quality"),
         "report": report,
         "overdue": report.status == ReportStatus.OPEN and report.due_on < today(),
         "may_resolve": may_resolve,
-        "form": form,
-        "summary": form.summary() if form.is_bound else [],
     }
-    return render(request, "exchange/report.html", context, status=status)
+    return form_page(request, form, act, "exchange/report.html", context)

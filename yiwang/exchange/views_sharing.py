@@ -1,17 +1,16 @@
 """Exchange pages: share requests (a consumer's request, "my requests", the provider's
-queue and decision), grants ("我的授权", revocation) and the consumer's applications (an API
+queue and decision), grants ("我的授权", revocation), the consumer's applications (an API
 key or OAuth client secret is shown once, in the answer to the POST that made it, and kept
-nowhere: the page is sent ``no-store``)."""
+nowhere: the page is sent ``no-store``) and their subscriptions to granted resources (订阅)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -22,7 +21,9 @@ from yiwang.exchange.models import (
     RequestStatus,
     ResourceStatus,
     ShareGrant,
+    ShareMethod,
     ShareRequest,
+    Subscription,
 )
 from yiwang.exchange.services_common import today
 from yiwang.exchange.views import (
@@ -31,8 +32,15 @@ from yiwang.exchange.views import (
     consumer_department,
     end_of_day,
     nav,
-    raise_for,
     staff_page,
+)
+from yiwang.exchange.views_common import (
+    done,
+    form_page,
+    object_or_404,
+    submit,
+    summary_of,
+    told_back,
 )
 from yiwang.kernel.errors import DomainError
 from yiwang.kernel.permissions import can
@@ -43,52 +51,33 @@ from yiwang.kernel.permissions import can
 @staff_page
 def request_new(request: HttpRequest, code: str) -> HttpResponse:
     user: Any = request.user
-    try:
-        resource = services.resource_for_user(user, code)
-    except DomainError as exc:
-        raise Http404 from exc
+    resource = object_or_404(services.resource_for_user, user, code)
     if resource.status != ResourceStatus.PUBLISHED:
         raise Http404
     consumer = consumer_department(user)
     if consumer is None:
         raise PermissionDenied
-    fields = list(resource.fields.all())
-    form = forms.RequestForm(*bound(request), fields=fields)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                share = services.request_share(
-                    actor=user,
-                    resource=resource,
-                    fields=list(data["field_names"]),
-                    purpose=data["purpose"],
-                    legal_basis=data["legal_basis"],
-                    valid_until=data.get("valid_until"),
-                )
-            except DomainError as exc:
-                raise_for(exc)
-                form.apply_error(exc)
-                status = exc.status
-            else:
-                if share.status == RequestStatus.APPROVED:
-                    message = _("无条件共享资源，申请已自动同意，授权已生效。")
-                else:
-                    message = _("申请已提交，提供方应在 %(due)s 前答复。") % {
-                        "due": share.due_on.isoformat() if share.due_on else ""
-                    }
-                messages.success(request, message)
-                return redirect("exchange:request", request_id=share.pk)
-    context = {
-        **nav(user, "catalogue"),
-        "resource": resource,
-        "consumer": consumer,
-        "form": form,
-        "summary": form.summary() if form.is_bound else [],
-    }
-    return render(request, "exchange/request_new.html", context, status=status)
+    form = forms.RequestForm(*bound(request), fields=list(resource.fields.all()))
+
+    def act(data: dict[str, Any]) -> HttpResponse:
+        share = services.request_share(
+            actor=user,
+            resource=resource,
+            fields=list(data["field_names"]),
+            purpose=data["purpose"],
+            legal_basis=data["legal_basis"],
+            valid_until=data.get("valid_until"),
+        )
+        if share.status == RequestStatus.APPROVED:
+            message = _("无条件共享资源，申请已自动同意，授权已生效。")
+        else:
+            message = _("申请已提交，提供方应在 %(due)s 前答复。") % {
+                "due": share.due_on.isoformat() if share.due_on else ""
+            }
+        return done(request, message, "exchange:request", request_id=share.pk)
+
+    context = {**nav(user, "catalogue"), "resource": resource, "consumer": consumer}
+    return form_page(request, form, act, "exchange/request_new.html", context)
 
 
 def _rows(requests: list[ShareRequest]) -> list[dict[str, Any]]:
@@ -138,13 +127,6 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "exchange/queue.html", context)
 
 
-def _request_or_404(user: Any, request_id: int) -> ShareRequest:
-    try:
-        return services.request_for_user(user, request_id)
-    except DomainError as exc:
-        raise Http404 from exc
-
-
 def _request_context(
     request: HttpRequest, share: ShareRequest, bound_forms: dict[str, forms.ExchangeForm]
 ) -> dict[str, Any]:
@@ -152,9 +134,6 @@ def _request_context(
     pending = share.status == RequestStatus.PENDING
     requested = [f for f in share.resource.fields.all() if f.name in set(share.fields)]
     titles = {f.name: f.title for f in share.resource.fields.all()}
-    summary: list[dict[str, str]] = []
-    for form in bound_forms.values():
-        summary += form.summary()
     grant = ShareGrant.objects.filter(request=share).first()
     return {
         **nav(user, "queue" if services.may_approve(user, share) else "requests"),
@@ -176,14 +155,14 @@ def _request_context(
             },
         ),
         "reject_form": bound_forms.get("reject") or forms.ReasonForm(prefix="reject"),
-        "summary": summary,
+        "summary": summary_of(bound_forms),
     }
 
 
 @staff_page
 @require_safe
 def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
-    share = _request_or_404(request.user, request_id)
+    share = object_or_404(services.request_for_user, request.user, request_id)
     return render(request, "exchange/request.html", _request_context(request, share, {}))
 
 
@@ -193,7 +172,7 @@ def request_action(request: HttpRequest, request_id: int, action: str) -> HttpRe
     user: Any = request.user
     if action not in {"approve", "reject", "withdraw"}:
         raise Http404
-    share = _request_or_404(user, request_id)
+    share = object_or_404(services.request_for_user, user, request_id)
     form: forms.ExchangeForm
     if action == "approve":
         requested = [f for f in share.resource.fields.all() if f.name in set(share.fields)]
@@ -202,12 +181,8 @@ def request_action(request: HttpRequest, request_id: int, action: str) -> HttpRe
         form = forms.ReasonForm(request.POST, prefix="reject")
     else:
         form = forms.ExchangeForm(request.POST)
-    key = action
-    if not form.is_valid():
-        context = _request_context(request, share, {key: form})
-        return render(request, "exchange/request.html", context, status=422)
-    data = form.cleaned_data
-    try:
+
+    def act(data: dict[str, Any]) -> HttpResponse:
         if action == "approve":
             services.approve(
                 actor=user,
@@ -225,21 +200,26 @@ def request_action(request: HttpRequest, request_id: int, action: str) -> HttpRe
         else:
             services.withdraw_request(actor=user, request=share)
             message = _("申请已撤回。")
-    except DomainError as exc:
-        raise_for(exc)
-        form.apply_error(exc)
-        fresh = _request_or_404(user, request_id)
-        context = _request_context(request, fresh, {key: form})
-        return render(request, "exchange/request.html", context, status=exc.status)
-    messages.success(request, message)
-    return redirect("exchange:request", request_id=share.pk)
+        return done(request, message, "exchange:request", request_id=share.pk)
+
+    def refused(form: forms.ExchangeForm, status: int) -> HttpResponse:
+        fresh = object_or_404(services.request_for_user, user, request_id)
+        context = _request_context(request, fresh, {action: form})
+        return render(request, "exchange/request.html", context, status=status)
+
+    return submit(form, act, refused)
 
 
 # --- grants ----------------------------------------------------------------------------------
 
 
 def _grant_rows(grants: Any) -> list[dict[str, Any]]:
-    return [{"grant": g, "state": services.grant_state(g)} for g in grants]
+    rows = []
+    for grant in grants:
+        state = services.grant_state(grant)
+        subscribable = ShareMethod.SUBSCRIPTION in grant.resource.share_methods
+        rows.append({"grant": grant, "state": state, "subscribable": subscribable})
+    return rows
 
 
 @staff_page
@@ -259,34 +239,17 @@ def grants(request: HttpRequest) -> HttpResponse:
 @staff_page
 def grant_revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
     user: Any = request.user
-    try:
-        grant = services.grant_for_user(user, grant_id)
-    except DomainError as exc:
-        raise Http404 from exc
+    grant = object_or_404(services.grant_for_user, user, grant_id)
     if not can(user, permissions.APPROVE, department=grant.resource.provider):
         raise PermissionDenied
     form = forms.ReasonForm(*bound(request)[:1])
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                services.revoke_grant(actor=user, grant=grant, reason=form.cleaned_data["reason"])
-            except DomainError as exc:
-                raise_for(exc)
-                form.apply_error(exc)
-                status = exc.status
-            else:
-                messages.success(request, _("授权已撤销，对方的调用将被拒绝。"))
-                return redirect("exchange:grants")
-    context = {
-        **nav(user, "grants"),
-        "grant": grant,
-        "state": services.grant_state(grant),
-        "form": form,
-        "summary": form.summary() if form.is_bound else [],
-    }
-    return render(request, "exchange/grant_revoke.html", context, status=status)
+
+    def act(data: dict[str, Any]) -> HttpResponse:
+        services.revoke_grant(actor=user, grant=grant, reason=data["reason"])
+        return done(request, _("授权已撤销，对方的调用将被拒绝。"), "exchange:grants")
+
+    context = {**nav(user, "grants"), "grant": grant, "state": services.grant_state(grant)}
+    return form_page(request, form, act, "exchange/grant_revoke.html", context)
 
 
 # --- applications ----------------------------------------------------------------------------
@@ -305,27 +268,18 @@ def apps(request: HttpRequest) -> HttpResponse:
     if department is None:
         raise PermissionDenied
     form = forms.AppForm(*bound(request)[:1])
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                app, key = services.create_app(actor=user, name=form.cleaned_data["name"])
-            except DomainError as exc:
-                raise_for(exc)
-                form.apply_error(exc)
-                status = exc.status
-            else:
-                return _secret_page(request, {"app": app, "api_key": key, "created": True})
+
+    def act(data: dict[str, Any]) -> HttpResponse:
+        app, key = services.create_app(actor=user, name=data["name"])
+        return _secret_page(request, {"app": app, "api_key": key, "created": True})
+
     context = {
         **nav(user, "apps"),
         "department": department,
         "apps": list(services.apps_of(user).order_by("-is_active", "-created_at")),
-        "form": form,
-        "summary": form.summary() if form.is_bound else [],
         "key_prefix": services.API_KEY_PREFIX,
     }
-    return render(request, "exchange/apps.html", context, status=status)
+    return form_page(request, form, act, "exchange/apps.html", context)
 
 
 @require_POST
@@ -334,10 +288,7 @@ def app_action(request: HttpRequest, app_id: int, action: str) -> HttpResponse:
     user: Any = request.user
     if action not in {"rotate", "deactivate", "oauth"}:
         raise Http404
-    try:
-        app: ConsumerApp = services.app_for_user(user, app_id)
-    except DomainError as exc:
-        raise Http404 from exc
+    app: ConsumerApp = object_or_404(services.app_for_user, user, app_id)
     try:
         if action == "rotate":
             app, key = services.rotate_key(actor=user, app=app)
@@ -349,10 +300,99 @@ def app_action(request: HttpRequest, app_id: int, action: str) -> HttpResponse:
             )
         services.deactivate_app(actor=user, app=app)
     except DomainError as exc:
-        raise_for(exc)
-        messages.error(request, str(exc.message))
-        return redirect("exchange:apps")
-    messages.success(
-        request, _("应用“%(name)s”已停用，其密钥和客户端不再可用。") % {"name": app.name}
+        return told_back(request, exc, "exchange:apps")
+    message = _("应用“%(name)s”已停用，其密钥和客户端不再可用。") % {"name": app.name}
+    return done(request, message, "exchange:apps")
+
+
+# --- subscriptions ---------------------------------------------------------------------------
+
+
+def _consumer_grant(user: Any, grant_id: int) -> ShareGrant:
+    """A grant the user's department holds, as one of its data officers (else 404: the
+    provider's officers see the grant but do not subscribe to it)."""
+    grant: ShareGrant = object_or_404(services.grant_for_user, user, grant_id)
+    if not can(user, permissions.REQUEST, department=grant.consumer):
+        raise Http404
+    return grant
+
+
+@staff_page
+def subscribe(request: HttpRequest, grant_id: int) -> HttpResponse:
+    """One of the department's applications follows a granted resource's changes."""
+    user: Any = request.user
+    grant = _consumer_grant(user, grant_id)
+    offered = services.apps_of(user).filter(department=grant.consumer, is_active=True)
+    form = forms.SubscriptionForm(*bound(request)[:1], apps=offered.order_by("name", "id"))
+
+    def act(data: dict[str, Any]) -> HttpResponse:
+        subscription = services.subscribe(
+            actor=user, grant=grant, app=data["app"], callback_url=data["callback_url"]
+        )
+        message = _("已订阅“%(resource)s”的变更，变更将通知应用“%(app)s”。") % {
+            "resource": grant.resource.name,
+            "app": subscription.app.name,
+        }
+        return done(request, message, "exchange:subscriptions")
+
+    context = {
+        **nav(user, "subscriptions"),
+        "grant": grant,
+        "state": services.grant_state(grant),
+        "subscribable": ShareMethod.SUBSCRIPTION in grant.resource.share_methods,
+        "methods": [_method_label(m) for m in grant.resource.share_methods],
+        "has_apps": offered.exists(),
+    }
+    return form_page(request, form, act, "exchange/subscribe.html", context)
+
+
+def _method_label(value: str) -> str:
+    known = {m.value: str(m.label) for m in ShareMethod}
+    return known.get(value, value)
+
+
+def _subscription_state(subscription: Subscription) -> str:
+    """Why a live subscription hears nothing, or ``active``."""
+    if services.grant_state(subscription.grant) != "active":
+        return "grant_ended"
+    if not subscription.app.is_active:
+        return "app_inactive"
+    if subscription.grant.resource.status != ResourceStatus.PUBLISHED:
+        return "withdrawn"
+    return "active"
+
+
+@staff_page
+@require_safe
+def subscriptions(request: HttpRequest) -> HttpResponse:
+    """The department's live subscriptions (订阅), newest first."""
+    user: Any = request.user
+    if not can(user, permissions.REQUEST):
+        raise PermissionDenied
+    rows = (
+        services.subscriptions_of(user)
+        .filter(cancelled_at__isnull=True)
+        .select_related("grant__resource__provider", "grant__consumer")
+        .order_by("-created_at", "-id")[:200]
     )
-    return redirect("exchange:apps")
+    context = {
+        **nav(user, "subscriptions"),
+        "rows": [{"subscription": s, "state": _subscription_state(s)} for s in rows],
+    }
+    return render(request, "exchange/subscriptions.html", context)
+
+
+@require_POST
+@staff_page
+def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    user: Any = request.user
+    subscription = object_or_404(services.subscription_for_user, user, subscription_id)
+    try:
+        services.cancel_subscription(actor=user, subscription=subscription)
+    except DomainError as exc:
+        return told_back(request, exc, "exchange:subscriptions")
+    message = _("已取消应用“%(app)s”对“%(resource)s”的订阅。") % {
+        "app": subscription.app.name,
+        "resource": subscription.grant.resource.name,
+    }
+    return done(request, message, "exchange:subscriptions")

@@ -459,3 +459,165 @@ def test_a_bad_download_query_is_refused_before_any_byte(loaded: Resource) -> No
 
 def test_report_is_json(loaded: Resource) -> None:
     json.dumps(loaded.datastore_report, ensure_ascii=False)
+
+
+# --- through the Action API -------------------------------------------------------------------
+
+API = "/opendata/api/3/action/"
+
+
+def upload_csv(client: Any, token: str, dataset: Any, data: bytes, name: str = "人口.csv") -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        API + "resource_create",
+        {"package_id": dataset.name, "name": "各市人口", "upload": SimpleUploadedFile(name, data)},
+        HTTP_AUTHORIZATION=token,
+    )
+
+
+@pytest.fixture
+def api_resource(client: Any, od_token: str, od_dataset: Any) -> str:
+    response = upload_csv(client, od_token, od_dataset, PEOPLE_CSV.encode("gbk"))
+    assert response.status_code == 200, response.content
+    assert response.json()["result"]["datastore_active"] is True
+    return str(response.json()["result"]["id"])
+
+
+def test_datastore_search_by_get_with_ckans_parameters(client: Any, api_resource: str) -> None:
+    response = client.get(
+        API + "datastore_search",
+        {
+            "resource_id": api_resource,
+            "filters": json.dumps({"是否直辖": "否"}),
+            "q": "市",
+            "fields": "地区,人口_万人",
+            "sort": "人口_万人 desc",
+            "limit": "2",
+        },
+    )
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["success"] is True
+    result = body["result"]
+    assert result["records"] == [
+        {"地区": "武汉市", "人口_万人": 1377.4},
+        {"地区": "宜昌市", "人口_万人": 391.8},
+    ]
+    assert result["total"] == 4
+    assert result["_links"]["next"].startswith("/opendata/api/3/action/datastore_search?")
+
+
+def test_datastore_search_pages_by_cursor_through_the_api(client: Any, api_resource: str) -> None:
+    ids: list[int] = []
+    params: dict[str, Any] = {"resource_id": api_resource, "limit": 3}
+    while True:
+        result = client.post(
+            API + "datastore_search", json.dumps(params), content_type="application/json"
+        ).json()["result"]
+        ids += [r["_id"] for r in result["records"]]
+        if not result["next_cursor"]:
+            break
+        params["cursor"] = result["next_cursor"]
+
+    assert ids == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"filters": '{"省份": "湖北"}'}, "filters"),
+        ({"filters": "not json"}, "filters"),
+        ({"fields": "地区,省份"}, "fields"),
+        ({"sort": "省份"}, "sort"),
+        ({"limit": 32001}, "limit"),
+        ({"limit": "many"}, "limit"),
+        ({"cursor": "xyz"}, "cursor"),
+    ],
+)
+def test_bad_datastore_queries_are_validation_errors(
+    client: Any, api_resource: str, params: dict[str, Any], field: str
+) -> None:
+    response = client.get(API + "datastore_search", {"resource_id": api_resource, **params})
+
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["__type"] == "Validation Error"
+    assert field in error
+
+
+def test_datastore_search_of_an_unknown_resource_is_not_found(client: Any, db: None) -> None:
+    response = client.get(
+        API + "datastore_search", {"resource_id": "00000000-0000-0000-0000-000000000000"}
+    )
+
+    assert response.status_code == 404
+    assert response.json()["error"]["__type"] == "Not Found Error"
+
+
+def test_datastore_info_through_the_api(client: Any, api_resource: str) -> None:
+    response = client.get(API + "datastore_info", {"id": api_resource})
+
+    assert response.status_code == 200
+    result = response.json()["result"]
+    assert result["meta"]["count"] == 4
+    assert result["fields"][0]["info"]["label"] == "地区"
+
+
+def test_a_malformed_upload_is_refused_with_no_resource(
+    client: Any, od_token: str, od_dataset: Any
+) -> None:
+    before = Resource.objects.count()
+
+    response = upload_csv(client, od_token, od_dataset, b"1,2,3\n4,5,6\n")
+
+    assert response.status_code == 409, response.content
+    assert "表头" in response.json()["error"]["message"]
+    assert Resource.objects.count() == before
+    assert not [t for t in connection.introspection.table_names() if t.startswith("opendata_ds_")]
+
+
+def test_a_conditional_datasets_rows_need_an_approved_application(
+    client: Any, od_token: str, od_clerk: Any
+) -> None:
+    from tests.opendata.conftest import dataset_data
+    from yiwang.opendata import services
+
+    dataset = services.create_dataset(
+        actor=od_clerk,
+        data=dataset_data(
+            name="conditional-people", open_type="conditional", open_conditions="仅限科研用途。"
+        ),
+    )
+    resource_id = upload_csv(client, od_token, dataset, PEOPLE_CSV.encode()).json()["result"]["id"]
+
+    anonymous = client.get(API + "datastore_search", {"resource_id": resource_id})
+    publisher = client.get(
+        API + "datastore_search", {"resource_id": resource_id}, HTTP_AUTHORIZATION=od_token
+    )
+
+    assert anonymous.status_code == 403
+    assert publisher.status_code == 200
+
+
+def test_the_filtered_download_view(rf: Any, api_resource: str) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    from yiwang.opendata.views_datastore import download_filtered
+
+    request = rf.get("/", {"filters": json.dumps({"地区": ["武汉市", "宜昌市"]}), "sort": "地区"})
+    request.user = AnonymousUser()
+    response = download_filtered(request, api_resource)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "filename*=UTF-8''" in response["Content-Disposition"]
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert [line.split(",")[0] for line in text.splitlines()] == ["地区", "宜昌市", "武汉市"]
+
+    bad = rf.get("/", {"filters": json.dumps({"省份": "湖北"})})
+    bad.user = AnonymousUser()
+    refused_download = download_filtered(bad, api_resource)
+    assert refused_download.status_code == 422
+    assert json.loads(refused_download.content)["code"] == "opendata_query_invalid"

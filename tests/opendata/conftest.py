@@ -12,6 +12,8 @@
 * ``od_outsider_token``: the same for ``od_outsider``.
 * ``od_dataset``: an active, unconditional dataset ``wuhan-bus-stops`` (武汉市公交站点) of
   ``od_publisher``, with one API-link resource, created through the services.
+* ``od_licences``: the licences of migration 0002 (a transactional test's flush removes
+  them; ``od_publisher`` asks for this, so datasets can always name ``cc-by-4.0``).
 * ``dataset_data(**overrides)``: a valid ``package_create`` dictionary (a plain function).
 """
 
@@ -53,7 +55,20 @@ def od_department(od_region: Any) -> Any:
 
 
 @pytest.fixture
-def od_publisher(od_department: Any) -> Any:
+def od_licences(db: None) -> None:
+    import importlib
+
+    from yiwang.opendata.models import Licence
+
+    migration = importlib.import_module("yiwang.opendata.migrations.0002_licences")
+    for position, (code, title, url) in enumerate(migration.LICENCES):
+        Licence.objects.get_or_create(
+            id=code, defaults={"title": title, "url": url, "position": position}
+        )
+
+
+@pytest.fixture
+def od_publisher(od_department: Any, od_licences: None) -> Any:
     from yiwang.opendata import services
 
     return services.ensure_publisher(od_department, actor="test")

@@ -934,35 +934,39 @@ def _touch(dataset: Dataset, *, actor: Any, note: str) -> None:
     _new_version(dataset, actor=actor, note=note)
 
 
-def _store_upload(upload: Any, *, actor: Any) -> tuple[StoredFile, str, str]:
-    """Keep an uploaded CSV, XLSX or JSON file; returns (record, format, media type).
+def _store_upload(
+    upload: Any, *, actor: Any, declared_format: str = ""
+) -> tuple[StoredFile, str, str]:
+    """Keep an uploaded CSV, XLSX or JSON file; returns (record, format, media type). The
+    kind comes from the file name's extension, else from the ``format`` the caller declared.
     The size limit is checked while reading, so an oversized upload is never kept."""
     name = str(getattr(upload, "name", "") or "data").replace("\\", "/").rsplit("/", 1)[-1]
     suffix = name[name.rfind(".") :].lower() if "." in name else ""
+    if suffix not in UPLOAD_FORMATS:
+        declared = f".{declared_format.strip().lower().lstrip('.')}"
+        if declared in UPLOAD_FORMATS:
+            suffix = declared
+            name = f"{name}{declared}"
     if suffix not in UPLOAD_FORMATS:
         raise _resource_errors(
             {"upload": [_("只能上传 CSV、XLSX 或 JSON 文件。")]}, ErrorCode.RESOURCE_INVALID
         )
     fmt, media_type = UPLOAD_FORMATS[suffix]
     limit = max_upload_bytes()
-    declared = getattr(upload, "size", None)
-    if isinstance(declared, int) and declared > limit:
+    claimed_size = getattr(upload, "size", None)
+    if isinstance(claimed_size, int) and claimed_size > limit:
         raise _too_large(limit)
     upload.seek(0)
     head = upload.read(16)
     if not head:
-        raise DomainError(ErrorCode.FILE_INVALID, _("文件是空的。"), status=409)
+        raise _file_invalid(_("文件是空的。"))
     sniffed = files.sniff_type(head, name)
     if fmt == ResourceFormat.XLSX and sniffed != media_type:
-        raise DomainError(ErrorCode.FILE_INVALID, _("该文件不是有效的 XLSX 文件。"), status=409)
+        raise _file_invalid(_("该文件不是有效的 XLSX 文件。"))
     if fmt != ResourceFormat.XLSX and sniffed is not None:
-        raise DomainError(
-            ErrorCode.FILE_INVALID,
-            _("文件内容与扩展名 %(ext)s 不符。") % {"ext": suffix},
-            status=409,
-        )
+        raise _file_invalid(_("文件内容与扩展名 %(ext)s 不符。") % {"ext": suffix})
     if fmt == ResourceFormat.JSON and head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] not in (b"{", b"["):
-        raise DomainError(ErrorCode.FILE_INVALID, _("该文件不是有效的 JSON 文件。"), status=409)
+        raise _file_invalid(_("该文件不是有效的 JSON 文件。"))
     digest = hashlib.sha256(head)
     size = len(head)
     for chunk in iter(lambda: upload.read(64 * 1024), b""):
@@ -990,19 +994,30 @@ def _store_upload(upload: Any, *, actor: Any) -> tuple[StoredFile, str, str]:
     return record, fmt, media_type
 
 
+def _file_invalid(message: str) -> DomainError:
+    return DomainError(ErrorCode.FILE_INVALID, message, status=422, errors={"upload": [message]})
+
+
 def _too_large(limit: int) -> DomainError:
     return DomainError(
         ErrorCode.FILE_TOO_LARGE,
         _("文件超过大小上限 %(limit)s 字节。") % {"limit": limit},
         status=413,
         limit=limit,
+        errors={"upload": [_("文件超过大小上限 %(limit)s 字节。") % {"limit": limit}]},
     )
 
 
-def _attach_upload(resource: Resource, upload: Any, *, actor: Any, kept: list[str]) -> None:
+def _attach_upload(
+    resource: Resource, upload: Any, *, actor: Any, kept: list[str], declared_format: Any = ""
+) -> None:
     """Make ``upload`` the resource's file (its data-store table loaded again for CSV and
     XLSX). ``kept`` collects the stored path, to be removed if the transaction fails."""
-    record, fmt, media_type = _store_upload(upload, actor=actor)
+    record, fmt, media_type = _store_upload(
+        upload,
+        actor=actor,
+        declared_format=declared_format if isinstance(declared_format, str) else "",
+    )
     kept.append(record.storage_path)
     _drop_datastore(resource)
     resource.file = record
@@ -1074,7 +1089,7 @@ def _create_resource(
             description=values["description"],
             position=position,
         )
-        _attach_upload(resource, upload, actor=actor, kept=kept)
+        _attach_upload(resource, upload, actor=actor, kept=kept, declared_format=data.get("format"))
     _touch(dataset, actor=actor, note=_("新增资源:%(name)s") % {"name": resource.name})
     audit.record(
         "opendata.resource_created",
@@ -1124,7 +1139,9 @@ def _update_resource(
             resource.name = values["name"]
         if "description" in given:
             resource.description = values["description"]
-        _attach_upload(resource, upload, actor=actor, kept=kept)
+        _attach_upload(
+            resource, upload, actor=actor, kept=kept, declared_format=given.get("format")
+        )
     else:
         merged = {
             "name": resource.name,

@@ -404,8 +404,8 @@ def test_file_route_on_a_table_or_api_resource_is_409(
 def test_a_data_officer_of_the_consumer_downloads_for_the_grant(
     file_mounted: Any, hrss_officer: Any, hrss: Any
 ) -> None:
-    # The staff page's download (the page itself is not there yet): no application, the
-    # consumer department's code and the officer in the log entry.
+    # The staff page's download: no application, the consumer department's code and the
+    # officer in the log entry.
     grant = _grant(hrss_officer, file_mounted)
     answer = gateway.download_for_staff(actor=hrss_officer, grant=grant)
     assert answer.body == PDF
@@ -416,3 +416,35 @@ def test_a_data_officer_of_the_consumer_downloads_for_the_grant(
     assert entry.grant_id == grant.pk
     assert "hrss_officer" in entry.purpose
     assert entry.response_sm3 == msglog.sm3_hex(PDF)
+
+
+def test_the_grants_page_offers_the_download_and_serves_the_file(
+    client: Any, file_mounted: Any, hrss_officer: Any, police_officer: Any
+) -> None:
+    grant = _grant(hrss_officer, file_mounted)
+    client.force_login(hrss_officer)
+    url = f"/staff/exchange/grants/{grant.pk}/download/"
+    assert url in client.get("/staff/exchange/grants/").content.decode()
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+    assert "attachment" in response["Content-Disposition"]
+    assert _last().outcome == "ok"
+    # the provider's officer sees the grant but does not download as its consumer
+    client.force_login(police_officer)
+    assert client.get(url).status_code == 404
+
+
+def test_a_revoked_grant_s_download_is_told_back_on_the_grants_page(
+    client: Any, file_mounted: Any, hrss_officer: Any, police_officer: Any
+) -> None:
+    grant = _grant(hrss_officer, file_mounted)
+    services.revoke_grant(actor=police_officer, grant=grant, reason="停止共享")
+    client.force_login(hrss_officer)
+
+    response = client.get(f"/staff/exchange/grants/{grant.pk}/download/", follow=True)
+
+    assert response.redirect_chain[-1][0].endswith("/staff/exchange/grants/")
+    assert "撤销" in response.content.decode()

@@ -53,6 +53,11 @@ urlpatterns = [
         name="grant-revoke",
     ),
     path(
+        "staff/exchange/grants/<int:grant_id>/download/",
+        views_sharing.grant_download,
+        name="grant-download",
+    ),
+    path(
         "staff/exchange/grants/<int:grant_id>/subscribe/",
         views_sharing.subscribe,
         name="subscribe",

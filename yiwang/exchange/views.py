@@ -7,8 +7,9 @@ registering and editing, publishing, withdrawing, mounting, the exports).
 :mod:`~yiwang.exchange.views_quality` the call log, quality and error reports.
 
 Each form posts to a view that calls exactly one service; a refusal comes back in the error
-summary and on the field it names (the shared shape is :mod:`~yiwang.exchange.views_common`). Citizens get 403; another department's drafts, requests,
-grants, applications and reports answer 404, as in the API.
+summary and on the field it names (the shared shape is :mod:`~yiwang.exchange.views_common`).
+Citizens get 403; another department's drafts, requests, grants, applications and reports
+answer 404, as in the API.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,7 +55,7 @@ from yiwang.kernel.errors import DomainError
 from yiwang.kernel.models import Department
 from yiwang.kernel.permissions import can, restrict
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 PAGE_SIZE = 20
 
 
@@ -62,7 +64,7 @@ def staff_page(view: View) -> View:
     signed in gets 403, anyone not signed in is sent to sign in."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user: Any = request.user
         if not getattr(user, "is_staff", False) or not can(user, permissions.VIEW):
             raise PermissionDenied

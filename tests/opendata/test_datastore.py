@@ -615,6 +615,7 @@ def test_the_filtered_download_view(rf: Any, api_resource: str) -> None:
     assert "filename*=UTF-8''" in response["Content-Disposition"]
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert [line.split(",")[0] for line in text.splitlines()] == ["地区", "宜昌市", "武汉市"]
+    assert Resource.objects.get(pk=api_resource).download_count == 1
 
     bad = rf.get("/", {"filters": json.dumps({"省份": "湖北"})})
     bad.user = AnonymousUser()

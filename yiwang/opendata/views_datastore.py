@@ -44,6 +44,7 @@ def download_filtered(request: HttpRequest, resource_id: str) -> HttpResponseBas
         rows = datastore.iter_csv(resource, **_query(request))
     except DomainError as error:
         return JsonResponse(error.as_dict(), status=error.status)
+    services.count_download(resource)
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     filename = f"{resource.name or resource.id}.csv"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"

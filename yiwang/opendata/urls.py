@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from yiwang.opendata import views_dcat
+from yiwang.opendata import views, views_dcat, views_preview, views_publisher
 from yiwang.opendata.views_api import action_view, openapi_view, resource_download
 
 app_name = "opendata"
@@ -19,4 +19,66 @@ urlpatterns = [
     path("opendata/catalog", views_dcat.catalog, name="dcat_catalog"),
     path("opendata/catalog.jsonld", views_dcat.catalog_jsonld, name="dcat_catalog_jsonld"),
     path("opendata/catalog.ttl", views_dcat.catalog_turtle, name="dcat_catalog_ttl"),
+    # --- pages (public) ---
+    path("opendata/", views.home, name="home"),
+    path("opendata/search/", views.search_page, name="search"),
+    path("opendata/dataset/<str:name>/", views.dataset_page, name="dataset"),
+    path("opendata/dataset/<str:name>/rate/", views.rate, name="rate"),
+    path("opendata/dataset/<str:name>/comment/", views.comment, name="comment"),
+    path("opendata/dataset/<str:name>/apply/", views.apply, name="apply"),
+    path(
+        "opendata/dataset/<str:name>/resource/<uuid:resource_id>/",
+        views_preview.preview,
+        name="preview",
+    ),
+    path(
+        "opendata/dataset/<str:name>/resource/<uuid:resource_id>/csv/",
+        views_preview.download_csv,
+        name="preview-csv",
+    ),
+    path("opendata/organization/", views.organisations, name="organisations"),
+    path("opendata/organization/<str:name>/", views.organisation, name="organisation"),
+    path("opendata/requests/", views.requests_list, name="requests"),
+    path("opendata/requests/new/", views.request_new, name="request-new"),
+    path("opendata/requests/mine/", views.my_requests, name="my-requests"),
+    path("opendata/applications/mine/", views.my_applications, name="my-applications"),
+    # --- pages (publishers) ---
+    path("staff/opendata/", views_publisher.datasets, name="staff"),
+    path("staff/opendata/new/", views_publisher.dataset_new, name="staff-dataset-new"),
+    path(
+        "staff/opendata/dataset/<str:name>/",
+        views_publisher.dataset_edit,
+        name="staff-dataset-edit",
+    ),
+    path(
+        "staff/opendata/dataset/<str:name>/delete/",
+        views_publisher.dataset_delete,
+        name="staff-dataset-delete",
+    ),
+    path(
+        "staff/opendata/dataset/<str:name>/resource/new/",
+        views_publisher.resource_new,
+        name="staff-resource-new",
+    ),
+    path(
+        "staff/opendata/dataset/<str:name>/resource/<uuid:resource_id>/",
+        views_publisher.resource_report,
+        name="staff-resource",
+    ),
+    path("staff/opendata/requests/", views_publisher.requests_queue, name="staff-requests"),
+    path(
+        "staff/opendata/requests/<int:pk>/",
+        views_publisher.request_answer,
+        name="staff-request",
+    ),
+    path(
+        "staff/opendata/applications/",
+        views_publisher.applications_queue,
+        name="staff-applications",
+    ),
+    path(
+        "staff/opendata/applications/<int:pk>/",
+        views_publisher.application_decide,
+        name="staff-application",
+    ),
 ]

@@ -473,3 +473,79 @@ def test_writes_without_a_token_ignore_the_session(
     response = call(client, name, {"id": od_dataset.name, "package_id": od_dataset.name})
 
     assert response.status_code == 403
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+def test_package_search_with_facets_and_filters(
+    client: Any, od_dataset: Any, od_clerk: Any
+) -> None:
+    services.create_dataset(
+        actor=od_clerk,
+        data=dataset_data(name="wuhan-air", title="武汉市空气质量", theme="environment", tags=[]),
+    )
+
+    response = client.get(
+        API + "package_search",
+        {"fq": "organization:4201-sjj", "facet.field": '["theme", "organization"]', "rows": "1"},
+    )
+
+    result = response.json()["result"]
+    assert result["count"] == 2
+    assert len(result["results"]) == 1
+    assert result["sort"] == "metadata_modified desc"
+    assert result["facets"]["theme"] == {"transport": 1, "environment": 1}
+    themes = {i["name"]: i["display_name"] for i in result["search_facets"]["theme"]["items"]}
+    assert themes == {"transport": "交通运输", "environment": "资源环境"}
+    organizations = result["search_facets"]["organization"]["items"]
+    assert organizations == [{"name": "4201-sjj", "display_name": "武汉市数据局", "count": 2}]
+
+
+def test_package_search_sees_an_update_at_once(client: Any, od_token: str, od_dataset: Any) -> None:
+    call(
+        client, "package_patch", {"id": od_dataset.name, "title": "武汉市地铁站点"}, token=od_token
+    )
+
+    found = client.get(API + "package_search", {"q": "地铁"}).json()["result"]
+
+    assert [r["name"] for r in found["results"]] == ["wuhan-bus-stops"]
+
+
+def test_a_bad_filter_is_a_search_query_error(client: Any, db: None) -> None:
+    response = client.get(API + "package_search", {"fq": "colour:blue"})
+
+    assert response.status_code == 409
+    assert response.json()["error"]["__type"] == "Search Query Error"
+
+
+def test_drafts_are_searchable_by_their_publisher_only(
+    client: Any, od_token: str, od_outsider_token: str, od_clerk: Any
+) -> None:
+    services.create_dataset(actor=od_clerk, data=dataset_data(state="draft"))
+
+    def count(token: str) -> int:
+        answer = call(client, "package_search", {"include_drafts": True}, token=token)
+        return int(answer.json()["result"]["count"])
+
+    assert count(od_token) == 1
+    assert count(od_outsider_token) == 0
+    assert client.get(API + "package_search").json()["result"]["count"] == 0
+
+
+def test_datastore_search_counts_as_an_api_call(
+    client: Any, od_clerk: Any, od_dataset: Any
+) -> None:
+    resource = services.create_resource(
+        actor=od_clerk,
+        dataset=od_dataset,
+        data={"name": "站点"},
+        upload=SimpleUploadedFile("stops.csv", "站点,线路数\n汉口,3\n".encode()),
+    )
+
+    response = client.get(API + "datastore_search", {"resource_id": str(resource.pk)})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["result"]["total"] == 1
+    od_dataset.refresh_from_db()
+    assert od_dataset.api_call_count == 1

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from yiwang.opendata import actions, services
+from yiwang.opendata import actions, search, services
 from yiwang.opendata.actions import Context
 from yiwang.opendata.models import (
     Dataset,
@@ -141,8 +141,6 @@ def package_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     asc|desc``), ``rows`` (at most 1000), ``start``, ``facet.field`` (a JSON list),
     ``facet.limit``, ``include_drafts``. Returns ``count``, ``results``, ``facets``,
     ``search_facets`` and ``sort``."""
-    from yiwang.opendata import search
-
     q = actions.text(params, "q", max_length=500)
     fq = actions.text(params, "fq", max_length=2000)
     sort = actions.text(params, "sort")

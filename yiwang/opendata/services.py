@@ -17,14 +17,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import importlib
 import re
 import secrets
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, timedelta
-from types import ModuleType
-from typing import IO, Any, cast
+from typing import IO, Any, BinaryIO, cast
 
 from django.conf import settings
 from django.core.files.base import File
@@ -39,6 +37,7 @@ from yiwang.kernel import audit, files
 from yiwang.kernel import permissions as gate
 from yiwang.kernel.errors import DomainError
 from yiwang.kernel.models import Department, Region, StoredFile
+from yiwang.opendata import datastore, search
 from yiwang.opendata.errors import ErrorCode
 from yiwang.opendata.models import (
     AccessApplication,
@@ -77,23 +76,8 @@ UPLOAD_FORMATS: dict[str, tuple[str, str]] = {
 _TABULAR = {ResourceFormat.CSV, ResourceFormat.XLSX}
 
 
-# --- other parts of the module, imported when they exist ------------------------------------
-
-
-def _part(name: str) -> ModuleType | None:
-    """``yiwang.opendata.<name>`` (search, datastore), or None while it is not written yet."""
-    try:
-        return importlib.import_module(f"yiwang.opendata.{name}")
-    except ModuleNotFoundError as error:
-        if error.name != f"yiwang.opendata.{name}":
-            raise
-        return None
-
-
 def _index(dataset: Dataset) -> None:
-    search = _part("search")
-    if search is not None:
-        search.index(dataset)
+    search.index(dataset)
 
 
 # --- publishers -----------------------------------------------------------------------------
@@ -760,9 +744,7 @@ def delete_dataset(*, actor: Any, dataset: Dataset) -> Dataset:
     dataset.save(update_fields=["state", "metadata_modified", "version"])
     dataset.refresh_from_db(fields=["version"])
     _new_version(dataset, actor=actor, note=_("删除"))
-    search = _part("search")
-    if search is not None:
-        search.remove(dataset)
+    search.remove(dataset)
     audit.record(
         "opendata.dataset_deleted", actor=actor, target=dataset, details={"name": dataset.name}
     )
@@ -914,9 +896,7 @@ def _change_resource(resource: Resource, data: Mapping[str, Any], *, position: i
 
 def _drop_datastore(resource: Resource) -> None:
     if resource.datastore_active or resource.datastore_table:
-        datastore = _part("datastore")
-        if datastore is not None:
-            datastore.drop(resource)
+        datastore.drop(resource)
     resource.datastore_active = False
 
 
@@ -1032,11 +1012,9 @@ def _attach_upload(
         resource.name = record.name
     resource.save()
     if fmt in _TABULAR:
-        datastore = _part("datastore")
-        if datastore is not None:
-            with default_storage.open(record.storage_path, "rb") as stream:
-                datastore.load(resource, cast(IO[bytes], stream), filename=record.name)
-            resource.refresh_from_db()
+        with default_storage.open(record.storage_path, "rb") as stream:
+            datastore.load(resource, cast(BinaryIO, stream), filename=record.name)
+        resource.refresh_from_db()
 
 
 def _removing_stored_on_failure(function: Any) -> Any:

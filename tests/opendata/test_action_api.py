@@ -549,3 +549,11 @@ def test_datastore_search_counts_as_an_api_call(
     assert response.json()["result"]["total"] == 1
     od_dataset.refresh_from_db()
     assert od_dataset.api_call_count == 1
+
+
+def test_wrong_tokens_count_against_the_clients_limit(client: Any, db: None, settings: Any) -> None:
+    settings.YIWANG_OPENDATA_ANON_PER_MINUTE = 2
+
+    answers = [call(client, "status_show", token=f"ywod_x{i}_guess", get=True) for i in range(3)]
+
+    assert [a.status_code for a in answers] == [403, 403, 429]

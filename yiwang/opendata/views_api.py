@@ -179,7 +179,12 @@ def action_view(request: HttpRequest, name: str) -> HttpResponse:
 
     headers: dict[str, str] = {}
     try:
-        ctx = authenticate(request, allow_session=action.side_effect_free)
+        try:
+            ctx = authenticate(request, allow_session=action.side_effect_free)
+        except DomainError:
+            # a wrong token counts against the client's anonymous limit (no guessing spree)
+            _limit(request, Context(request=request))
+            raise
         _limit(request, ctx)
         result = action.fn(ctx, params)
     except ActionError as error:

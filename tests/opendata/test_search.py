@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tests.factories import DepartmentFactory
 from tests.opendata.conftest import dataset_data
+from yiwang.kernel.models import SearchEntry
 from yiwang.opendata import actions, search, services
 from yiwang.opendata.models import Dataset, FacetValue, Publisher, Resource, Tag
 
@@ -318,7 +319,15 @@ def test_index_many_indexes_in_bulk(od_publisher: Publisher) -> None:
         )
         for i in range(7)
     ]
+    search.index(datasets[0])
+    one_by_one = SearchEntry.objects.values("title_terms", "terms", "summary", "data").get(
+        scope=search.SCOPE, key=datasets[0].pk.hex
+    )
     assert search.index_many(datasets, batch_size=3) == 7
+    in_bulk = SearchEntry.objects.values("title_terms", "terms", "summary", "data").get(
+        scope=search.SCOPE, key=datasets[0].pk.hex
+    )
+    assert in_bulk == one_by_one
     result = search.search(q="公交站点", facet_fields=["organization"])
     assert result.count == 7
     assert result.facets["organization"] == {"4201-sjj": 4, "4205-jt": 3}

@@ -24,11 +24,13 @@ committed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +39,7 @@ from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
 from yiwang.kernel import search as kernel_search
+from yiwang.kernel.models import SearchEntry
 
 from . import actions
 from .models import Dataset, DatasetState, FacetValue, Resource
@@ -111,27 +114,76 @@ def _key(dataset_id: uuid.UUID | str) -> str:
     return uuid.UUID(str(dataset_id)).hex
 
 
-def _entry(dataset: Dataset, values: dict[str, list[str]]) -> None:
-    """The dataset's search entry, written through the kernel (the analysis lives there)."""
+def _entry_fields(dataset: Dataset, values: dict[str, list[str]]) -> dict[str, Any]:
+    """What the dataset's search entry is made of (kernel ``search.index``'s arguments)."""
+    filters = {f"od{name}": [_hashed(v) for v in vs] for name, vs in values.items()}
     if dataset.state == DatasetState.ACTIVE:
-        filters: dict[str, list[str]] = {
-            f"od{f}": [_hashed(v) for v in vs] for f, vs in values.items()
-        }
         filters["odstate"] = ["active"]
     else:
-        filters = {f"od{f}": [_hashed(v) for v in vs] for f, vs in values.items()}
         filters["oddraftof"] = [str(dataset.publisher_id)]
     resources = [resource.name for resource in dataset.resources.all()]
-    kernel_search.index(
-        SCOPE,
-        _key(dataset.pk),
-        title=dataset.title,
-        body=" ".join([dataset.notes, *resources, dataset.publisher.department.name]),
-        keywords=values["tags"],
-        filters=filters,
-        summary=dataset.notes[:200],
-        data={"name": dataset.name},
+    return {
+        "title": dataset.title,
+        "body": " ".join([dataset.notes, *resources, dataset.publisher.department.name]),
+        "keywords": values["tags"],
+        "filters": filters,
+        "summary": dataset.notes[:200],
+        "data": {"name": dataset.name},
+    }
+
+
+def _entry(dataset: Dataset, values: dict[str, list[str]]) -> None:
+    """The dataset's search entry, written through the kernel (the analysis lives there)."""
+    kernel_search.index(SCOPE, _key(dataset.pk), **_entry_fields(dataset, values))
+
+
+def _bulk_entry(dataset: Dataset, values: dict[str, list[str]]) -> SearchEntry:
+    """The same entry as :func:`_entry` (same analysis, same terms; a test holds them equal),
+    unsaved, for ``bulk_create``."""
+    fields = _entry_fields(dataset, values)
+    title_terms = _analyse_title(fields["title"])
+    keyword_terms = _analyse_title(" ".join(fields["keywords"])) if fields["keywords"] else []
+    filter_terms = [
+        kernel_search.filter_token(name, value)
+        for name, vs in fields["filters"].items()
+        for value in vs
+    ]
+    body_terms = kernel_search._unique(
+        [
+            *keyword_terms,
+            *kernel_search.analyse_body(fields["body"]),
+            *filter_terms,
+            kernel_search.filter_token("scope", SCOPE),
+        ]
     )
+    return SearchEntry(
+        scope=SCOPE,
+        key=_key(dataset.pk),
+        title=fields["title"],
+        summary=fields["summary"],
+        url="",
+        data=fields["data"],
+        title_terms=" ".join(title_terms),
+        terms=" ".join(body_terms),
+    )
+
+
+@functools.lru_cache(maxsize=50_000)
+def _analyse_title(text: str) -> list[str]:
+    # Titles and tag lists repeat across a catalogue (and their pinyin is what costs).
+    return kernel_search.analyse_title(text)
+
+
+@contextmanager
+def _pinyin_memoised() -> Iterator[None]:
+    """For a bulk load: the kernel's pinyin of a word, memoised (a pure function; most of the
+    time of analysing a title goes to it, and a catalogue's words repeat). Restored after."""
+    original = kernel_search.pinyin_terms
+    setattr(kernel_search, "pinyin_terms", functools.lru_cache(maxsize=200_000)(original))  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(kernel_search, "pinyin_terms", original)  # noqa: B010
 
 
 def _facet_rows(dataset: Dataset, values: dict[str, list[str]]) -> list[FacetValue]:
@@ -183,26 +235,30 @@ def index_many(datasets: Iterable[Dataset], *, batch_size: int = 500) -> int:
     def flush() -> None:
         nonlocal done
         loaded = _prefetched(d.pk for d in batch)
+        keys = [_key(d.pk) for d in loaded]
         FacetValue.objects.filter(dataset_id__in=[d.pk for d in loaded]).delete()
+        SearchEntry.objects.filter(scope=SCOPE, key__in=keys).delete()
+        entries: list[SearchEntry] = []
         rows: list[FacetValue] = []
         for dataset in loaded:
             if dataset.state not in (DatasetState.ACTIVE, DatasetState.DRAFT):
-                remove(dataset)
                 continue
             values = facet_values(dataset)
-            _entry(dataset, values)
+            entries.append(_bulk_entry(dataset, values))
             if dataset.state == DatasetState.ACTIVE:
                 rows.extend(_facet_rows(dataset, values))
             done += 1
+        SearchEntry.objects.bulk_create(entries, batch_size=500)
         FacetValue.objects.bulk_create(rows, batch_size=2000)
         batch.clear()
 
-    for dataset in datasets:
-        batch.append(dataset)
-        if len(batch) >= batch_size:
+    with _pinyin_memoised():
+        for dataset in datasets:
+            batch.append(dataset)
+            if len(batch) >= batch_size:
+                flush()
+        if batch:
             flush()
-    if batch:
-        flush()
     return done
 
 
@@ -496,8 +552,9 @@ class _Postgres:
         parts = [lexeme(t) for t in required]
         parts.append("(" + " | ".join(lexeme(t) for t in visible) + ")")
         parts += [lexeme(t.text, t.prefix) for t in terms]
-        self.ranking = " | ".join(lexeme(t.text) for t in terms) or "''"
-        return " & ".join(parts)
+        query = " & ".join(parts)
+        self.ranking = " | ".join(lexeme(t.text) for t in terms) or query
+        return query
 
     def page(
         self, match: str, order: list[str], ranked: bool, rows: int, start: int

@@ -515,7 +515,7 @@ def test_package_search_sees_an_update_at_once(client: Any, od_token: str, od_da
 def test_a_bad_filter_is_a_search_query_error(client: Any, db: None) -> None:
     response = client.get(API + "package_search", {"fq": "colour:blue"})
 
-    assert response.status_code == 409
+    assert response.status_code == 400
     assert response.json()["error"]["__type"] == "Search Query Error"
 
 

@@ -182,7 +182,7 @@ def test_bad_fq_is_a_search_error(catalogue: dict[str, Dataset], fq: str) -> Non
     with pytest.raises(actions.ActionError) as caught:
         search.search(fq=fq)
     assert caught.value.type == "Search Query Error"
-    assert caught.value.status == 409
+    assert caught.value.status == 400
     assert "fq" in caught.value.message or "筛选" in caught.value.message
 
 

@@ -12,7 +12,7 @@ Actions live beside what they act on (``actions_core``, ``actions_datastore``,
 
 Errors are raised as :class:`ActionError` (or one of its kinds below), whose ``type`` and HTTP
 status are CKAN's: ``Validation Error`` 409 (with the per-field messages in ``fields``),
-``Not Found Error`` 404, ``Authorization Error`` 403, ``Search Query Error`` 409, ``Bad
+``Not Found Error`` 404, ``Authorization Error`` 403, ``Search Query Error`` 400, ``Bad
 request`` 400. A :class:`~yiwang.kernel.errors.DomainError` escaping an action is translated by
 its status (see :func:`from_domain_error`).
 """
@@ -114,7 +114,7 @@ def not_authorized(message: str = "") -> ActionError:
 
 
 def search_error(message: str) -> ActionError:
-    return ActionError(message, "Search Query Error", 409)
+    return ActionError(message, "Search Query Error", 400)
 
 
 def bad_request(message: str) -> ActionError:

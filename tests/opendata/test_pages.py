@@ -462,3 +462,29 @@ def test_publisher_decides_an_access_application(
 def test_pinyin_name() -> None:
     assert pinyin_name("武汉市公交站点") == "wu-han-shi-gong-jiao-zhan-dian"
     assert pinyin_name("2024年 GDP") == "2024-nian-gdp"
+
+
+def test_preview_pages_by_cursor(od_clerk: Any, od_dataset: Any) -> None:
+    import re
+
+    rows = "".join(f"{n}路,{n},{n * 100}\n" for n in range(1, 26))
+    upload = SimpleUploadedFile("many.csv", ("线路,站点数,日客流\n" + rows).encode())
+    resource = services.create_resource(
+        actor=od_clerk, dataset=od_dataset, data={"name": "多行"}, upload=upload
+    )
+    client = client_for(None)
+    url = f"/opendata/dataset/{od_dataset.name}/resource/{resource.pk}/"
+    first = text(client.get(url))
+    assert "共 25 行" in first
+    assert "<td>20路</td>" in first
+    assert "<td>21路</td>" not in first
+    found = re.search(r'href="(\?[^"]*cursor=[^"]+)" rel="next"', first)
+    assert found
+    second = text(client.get(url + found.group(1).replace("&amp;", "&")))
+    assert "<td>21路</td>" in second
+    assert "<td>25路</td>" in second
+    assert "<td>20路</td>" not in second
+    assert "第一页" in second
+    bad = client.get(url, {"cursor": "not-a-cursor"})
+    assert bad.status_code == 200
+    assert "游标无效" in text(bad)

@@ -622,3 +622,14 @@ def test_the_filtered_download_view(rf: Any, api_resource: str) -> None:
     refused_download = download_filtered(bad, api_resource)
     assert refused_download.status_code == 422
     assert json.loads(refused_download.content)["code"] == "opendata_query_invalid"
+
+
+def test_the_filtered_dump_is_served_at_ckans_address(client: Any, api_resource: str) -> None:
+    response = client.get(
+        f"/opendata/datastore/dump/{api_resource}", {"filters": json.dumps({"地区": "武汉市"})}
+    )
+
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert [line.split(",")[0] for line in text.splitlines()] == ["地区", "武汉市"]
+    assert client.get("/opendata/datastore/dump/not-a-resource").status_code == 404

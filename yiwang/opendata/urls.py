@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from yiwang.opendata import views, views_dcat, views_preview, views_publisher
+from yiwang.opendata import views, views_datastore, views_dcat, views_preview, views_publisher
 from yiwang.opendata.views_api import action_view, openapi_view, resource_download
 
 app_name = "opendata"
@@ -15,6 +15,12 @@ urlpatterns = [
         "opendata/dataset/<uuid:dataset_id>/resource/<uuid:resource_id>/download/<str:filename>",
         resource_download,
         name="resource_download",
+    ),
+    # CKAN's filtered dump of a data-store table (filters as JSON, q, sort), as CSV
+    path(
+        "opendata/datastore/dump/<str:resource_id>",
+        views_datastore.download_filtered,
+        name="datastore_dump",
     ),
     path("opendata/catalog", views_dcat.catalog, name="dcat_catalog"),
     path("opendata/catalog.jsonld", views_dcat.catalog_jsonld, name="dcat_catalog_jsonld"),

@@ -3298,8 +3298,8 @@ _LICENCES = (
     "odc-pddl",
 )
 
-#: Datasets whose main table keeps its full size; the others are generated at half the size
-#: their spec gives, which keeps the demo quick (at least 50 rows each all the same).
+#: Datasets whose main table keeps its full size; the others are generated at a third of the
+#: size their spec gives, which keeps the demo quick (at least 50 rows each all the same).
 FULL_SIZE = {
     "wuhan-bus-stops",
     "wuhan-enterprises",
@@ -3326,7 +3326,7 @@ def entries() -> Iterator[Entry]:
                 spec=spec,
                 place=place,
                 department=department,
-                rows=max(50, min(rows if name in FULL_SIZE else rows // 2, 2000)),
+                rows=max(50, min(rows if name in FULL_SIZE else rows // 3, 2000)),
                 name=name,
                 title=spec.title.format(place=place.name),
                 notes=spec.notes.format(place=place.name),

@@ -45,6 +45,7 @@ api.add_router("/licenses/", "yiwang.licenses.api.router")
 api.add_router("/exchange/", "yiwang.exchange.api.router")
 api.add_router("/exchange/nodes/", "yiwang.exchange.api_nodes.router")
 api.add_router("/exchange/data/", "yiwang.exchange.api_gateway.router")
+api.add_router("/hotline/", "yiwang.hotline.api.router")
 
 
 def envelope(

@@ -6,3 +6,8 @@ class HotlineConfig(AppConfig):
     name = "yiwang.hotline"
     label = "hotline"
     verbose_name = _("12345 热线")
+
+    def ready(self) -> None:
+        from yiwang.hotline import permissions
+
+        permissions.register()

@@ -46,6 +46,7 @@ api.add_router("/exchange/", "yiwang.exchange.api.router")
 api.add_router("/exchange/nodes/", "yiwang.exchange.api_nodes.router")
 api.add_router("/exchange/data/", "yiwang.exchange.api_gateway.router")
 api.add_router("/hotline/", "yiwang.hotline.api.router")
+api.add_router("/hotline/knowledge/", "yiwang.hotline.api_knowledge.router")
 
 
 def envelope(

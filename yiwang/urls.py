@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("yiwang.licenses.urls")),
     path("", include("yiwang.exchange.urls")),
     path("", include("yiwang.opendata.urls")),
+    path("", include("yiwang.hotline.urls")),
     path("", include("yiwang.portal.urls")),
 ]

@@ -80,6 +80,16 @@ YIWANG_OPENDATA_MAX_UPLOAD_BYTES = env.integer(
 )
 YIWANG_OPENDATA_ANON_PER_MINUTE = env.integer("YIWANG_OPENDATA_ANON_PER_MINUTE", 120, minimum=1)
 YIWANG_OPENDATA_TOKEN_PER_MINUTE = env.integer("YIWANG_OPENDATA_TOKEN_PER_MINUTE", 600, minimum=1)
+# 12345 hotline (yiwang/hotline): the routing classifier dispatches an order on its own when
+# its department confidence reaches this (0-1; 1 means an agent always confirms).
+try:
+    YIWANG_HOTLINE_AUTO_DISPATCH_CONFIDENCE = float(
+        env.string("YIWANG_HOTLINE_AUTO_DISPATCH_CONFIDENCE", "0.8").strip() or "0.8"
+    )
+except ValueError:
+    raise ConfigError("YIWANG_HOTLINE_AUTO_DISPATCH_CONFIDENCE", "expected a number") from None
+if not 0 <= YIWANG_HOTLINE_AUTO_DISPATCH_CONFIDENCE <= 1:
+    raise ConfigError("YIWANG_HOTLINE_AUTO_DISPATCH_CONFIDENCE", "must be between 0 and 1")
 
 # The address citizens reach the platform at: printed in documents (e.g. a licence's QR code
 # opens its verification page there).

@@ -73,6 +73,7 @@ YIWANG_EXCHANGE_UPSTREAM_TIMEOUT = env.integer("YIWANG_EXCHANGE_UPSTREAM_TIMEOUT
 # Open data (yiwang/opendata): working days a publisher has to decide an access application
 # or answer a data request.
 YIWANG_OPENDATA_DECISION_DAYS = env.integer("YIWANG_OPENDATA_DECISION_DAYS", 10, minimum=1)
+YIWANG_HOTLINE_REOPEN_DAYS = env.integer("YIWANG_HOTLINE_REOPEN_DAYS", 7, minimum=1)
 # The largest file a publisher uploads as a resource; Action API calls per minute allowed to
 # an anonymous client (per IP) and to a token holder (per token).
 YIWANG_OPENDATA_MAX_UPLOAD_BYTES = env.integer(

@@ -40,7 +40,7 @@ EARTH_RADIUS_M = 6_371_000
 
 
 def reopen_days() -> int:
-    return int(getattr(settings, "YIWANG_HOTLINE_REOPEN_DAYS", 7))
+    return int(settings.YIWANG_HOTLINE_REOPEN_DAYS)
 
 
 def metres(lat1: float, lng1: float, lat2: float, lng2: float) -> float:

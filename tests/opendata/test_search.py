@@ -331,3 +331,56 @@ def test_index_many_indexes_in_bulk(od_publisher: Publisher) -> None:
     result = search.search(q="公交站点", facet_fields=["organization"])
     assert result.count == 7
     assert result.facets["organization"] == {"4201-sjj": 4, "4205-jt": 3}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_counts_of_everything_follow_every_change(od_publisher: Publisher) -> None:
+    # Outside a transaction the counts of the whole catalogue are kept between calls: any
+    # change must still show at once.
+    def tags(**query: str) -> dict[str, int]:
+        return search.search(facet_fields=["tags"], **query).facets["tags"]
+
+    bus = make(od_publisher, "bus", "公交线路", tags=("公交",))
+    assert tags() == tags(q="线路") == tags(fq="theme:transport") == {"公交": 1}
+    metro = make(od_publisher, "metro", "地铁站点", tags=("地铁",))
+    assert tags() == {"公交": 1, "地铁": 1}
+    assert tags(q="站点") == {"地铁": 1}
+    assert tags(fq="theme:transport") == {"公交": 1, "地铁": 1}
+    metro.tags.set([Tag.objects.get(name="公交")])
+    search.index(metro)
+    assert tags() == tags(fq="theme:transport") == {"公交": 2}
+    assert tags(q="站点") == {"公交": 1}
+    bus.state = "deleted"
+    bus.save()
+    search.index(bus)
+    assert tags() == tags(q="公交") == tags(fq="theme:transport") == {"公交": 1}
+    metro.state = "draft"
+    metro.save()
+    search.index(metro)
+    assert tags() == tags(q="站点") == tags(fq="theme:transport") == {}
+    assert search.search(q="站点", include_drafts_of=[od_publisher.pk]).count == 1
+    metro.state = "active"
+    metro.save()
+    search.index(metro)
+    assert tags(q="站点") == tags(fq="tags:公交") == {"公交": 1}
+
+
+def test_filters_alone_page_the_same_either_way(
+    catalogue: dict[str, Dataset], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Many matches of filters alone walk the date index instead of sorting the matches.
+    queries = [
+        {"fq": "region:42", "rows": 2, "start": 1},
+        {"fq": "theme:transport", "sort": "metadata_modified asc"},
+        {"fq": "region:42 AND tags:交通出行", "rows": 1, "start": 2},
+        {"fq": "region:4201", "sort": "name desc"},
+    ]
+    sorted_matches = [names(search.search(**q)) for q in queries]  # type: ignore[arg-type]
+    monkeypatch.setattr(search, "_WALK_DATES_ABOVE", 0)
+    walked = [names(search.search(**q)) for q in queries]  # type: ignore[arg-type]
+    assert walked == sorted_matches
+    assert walked[:3] == [
+        ["market-entities", "schools"],
+        ["bus-lines", "metro-stations", "parking"],
+        ["bus-lines"],
+    ]

@@ -760,19 +760,31 @@ class _FacetMap:
             key = "e.key = v.dataset_id"
             if connection.vendor == "postgresql":
                 key = "e.key = replace(v.dataset_id::text, '-', '')"
-            changed = ""
-            if since >= 0:
-                changed = "WHERE v.dataset_id IN (SELECT dataset_id FROM opendata_facetvalue "
-                changed += "WHERE id > %s)"
+            sql = (
+                "SELECT e.id, v.field, v.value FROM opendata_facetvalue v "  # noqa: S608
+                f"JOIN kernel_searchentry e ON e.scope = %s AND {key}"
+            )
             read: dict[int, dict[str, list[str]]] = {}
             with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT e.id, v.field, v.value FROM opendata_facetvalue v "  # noqa: S608
-                    f"JOIN kernel_searchentry e ON e.scope = %s AND {key} {changed}",
-                    [SCOPE, since] if since >= 0 else [SCOPE],
-                )
-                for entry_id, name, value in cursor.fetchall():
-                    read.setdefault(entry_id, {}).setdefault(name, []).append(value)
+                if since < 0:
+                    cursor.execute(sql, [SCOPE])
+                    found_rows = cursor.fetchall()
+                else:
+                    # The datasets first, then their rows by the dataset index (as one
+                    # statement, PostgreSQL misjudges the few datasets and scans every row).
+                    cursor.execute(
+                        "SELECT DISTINCT dataset_id FROM opendata_facetvalue WHERE id > %s",
+                        [since],
+                    )
+                    changed = [row[0] for row in cursor.fetchall()]
+                    found_rows = []
+                    for first in range(0, len(changed), 500):
+                        chunk = changed[first : first + 500]
+                        marks = ", ".join(["%s"] * len(chunk))
+                        cursor.execute(f"{sql} WHERE v.dataset_id IN ({marks})", [SCOPE, *chunk])
+                        found_rows.extend(cursor.fetchall())
+            for entry_id, name, value in found_rows:
+                read.setdefault(entry_id, {}).setdefault(name, []).append(value)
             for entry_id, fields in read.items():
                 for name in FACET_FIELDS:
                     values = fields.get(name)

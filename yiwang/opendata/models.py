@@ -207,7 +207,7 @@ class FacetValue(models.Model):
     class Meta:
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["field", "value", "dataset"], name="opendata_facet_value"),
-            models.Index(fields=["dataset", "field"], name="opendata_facet_dataset"),
+            models.Index(fields=["dataset", "field", "value"], name="opendata_facet_dataset"),
         ]
 
     def __str__(self) -> str:

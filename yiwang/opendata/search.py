@@ -517,9 +517,12 @@ def _facet_counts(
         key = ""
         inner, inner_params = matched.values("dataset_id").query.sql_with_params()
         # The matches drive the join: each looks its values up by its (dataset, field) index.
+        # (SQLite keeps the order of a CROSS JOIN; PostgreSQL plans the join itself and allows
+        # no ON after CROSS JOIN.)
+        join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
         sql = (
             "SELECT v.field, v.value, count(*) FROM ("  # noqa: S608
-            f"{inner}) m CROSS JOIN opendata_facetvalue v ON v.dataset_id = m.dataset_id "
+            f"{inner}) m {join} opendata_facetvalue v ON v.dataset_id = m.dataset_id "
             f"WHERE v.field IN ({marks}) GROUP BY v.field, v.value"
         )
         params = [*inner_params, *wanted]

@@ -1,43 +1,16 @@
-"""The subcommands of ``yiwang exchange <subcommand>``: a small registry, so each part of the
-exchange adds its own from its own module.
-
-A subcommand is registered with :func:`subcommand`; ``configure`` adds its arguments to an
-``argparse`` sub-parser and ``run`` does the work, writing to the given output and raising
-``CommandError`` for a refusal::
-
-    @subcommand("verify-log", help="...")
-    def verify_log(parser): parser.add_argument("path")
-
-    @verify_log.runner
-    def _(options, out): ...
-
-Simpler still, call :func:`register` with the two functions. Modules that register
-subcommands are listed in :data:`MODULES` (imported when the command starts).
-"""
+"""The subcommands of ``yiwang exchange <subcommand>``, in a registry
+(:mod:`yiwang.kernel.subcommands`) so each part of the exchange adds its own: call
+:func:`register` with a ``configure(parser)`` and a ``run(options, out)`` function, and list the
+module in :data:`MODULES` (imported when the command starts)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-Configure = Callable[[CommandParser], None]
-#: run(options, out): ``out`` has ``write(str)`` (the command's stdout wrapper).
-Run = Callable[[dict[str, Any], Any], None]
+from yiwang.kernel.subcommands import Registry
 
-
-@dataclass(frozen=True)
-class Subcommand:
-    name: str
-    help: str
-    configure: Configure
-    run: Run
-
-
-#: name → subcommand; filled by register().
-SUBCOMMANDS: dict[str, Subcommand] = {}
 #: Modules whose import registers subcommands (add yours here).
 MODULES = [
     "yiwang.exchange.commands",
@@ -45,10 +18,10 @@ MODULES = [
     "yiwang.exchange.commands_sharing",
     "yiwang.exchange.cascade_commands",
 ]
-
-
-def register(name: str, *, help: str, configure: Configure, run: Run) -> None:
-    SUBCOMMANDS[name] = Subcommand(name, help, configure, run)
+registry = Registry(MODULES)
+#: name → subcommand; filled by register().
+SUBCOMMANDS = registry.subcommands
+register = registry.register
 
 
 # --- synth -----------------------------------------------------------------------------------

@@ -8,36 +8,20 @@ it on the held-out split).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
 from yiwang.kernel.errors import DomainError
+from yiwang.kernel.subcommands import Registry
 
-Configure = Callable[[CommandParser], None]
-#: run(options, out): ``out`` has ``write(str)`` (the command's stdout wrapper).
-Run = Callable[[dict[str, Any], Any], None]
-
-
-@dataclass(frozen=True)
-class Subcommand:
-    name: str
-    help: str
-    configure: Configure
-    run: Run
-
-
-#: name → subcommand; filled by register().
-SUBCOMMANDS: dict[str, Subcommand] = {}
 #: Modules whose import registers subcommands (add yours here).
 MODULES = ["yiwang.hotline.commands", "yiwang.hotline.commands_deadlines"]
-
-
-def register(name: str, *, help: str, configure: Configure, run: Run) -> None:
-    SUBCOMMANDS[name] = Subcommand(name, help, configure, run)
+registry = Registry(MODULES)
+#: name → subcommand; filled by register().
+SUBCOMMANDS = registry.subcommands
+register = registry.register
 
 
 # --- corpus -----------------------------------------------------------------------------------

@@ -8,27 +8,13 @@ skipped).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError, CommandParser
 
-Configure = Callable[[CommandParser], None]
-#: run(options, out): ``out`` has ``write(str)`` (the command's stdout wrapper).
-Run = Callable[[dict[str, Any], Any], None]
+from yiwang.kernel.subcommands import Registry
 
-
-@dataclass(frozen=True)
-class Subcommand:
-    name: str
-    help: str
-    configure: Configure
-    run: Run
-
-
-SUBCOMMANDS: dict[str, Subcommand] = {}
 #: Modules whose import registers subcommands (add yours here).
 MODULES = [
     "yiwang.opendata.commands",
@@ -36,10 +22,10 @@ MODULES = [
     "yiwang.opendata.commands_datastore",
     "yiwang.opendata.commands_demo",
 ]
-
-
-def register(name: str, *, help: str, configure: Configure, run: Run) -> None:
-    SUBCOMMANDS[name] = Subcommand(name, help, configure, run)
+registry = Registry(MODULES)
+#: name → subcommand; filled by register().
+SUBCOMMANDS = registry.subcommands
+register = registry.register
 
 
 def _configure_token(parser: CommandParser) -> None:

@@ -1,33 +1,7 @@
-"""``yiwang opendata <subcommand>``: the open-data portal's command-line jobs. The
-subcommands live in a registry (:mod:`yiwang.opendata.commands`) so each part adds its own."""
+"""``yiwang opendata <subcommand>``: the open-data portal's command-line jobs, from the registry in
+:mod:`yiwang.opendata.commands`."""
 
-from __future__ import annotations
+from yiwang.kernel.subcommands import command
+from yiwang.opendata.commands import registry
 
-import importlib
-from typing import Any
-
-from django.core.management.base import BaseCommand, CommandParser
-
-from yiwang.opendata import commands
-
-
-def _load_modules() -> None:
-    for module in commands.MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as error:
-            if error.name != module:
-                raise
-
-
-class Command(BaseCommand):
-    help = "Open-data portal jobs (yiwang opendata --help lists them)"
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        _load_modules()
-        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="subcommand")
-        for name, spec in sorted(commands.SUBCOMMANDS.items()):
-            spec.configure(sub.add_parser(name, help=spec.help, description=spec.help))
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        commands.SUBCOMMANDS[options["subcommand"]].run(options, self.stdout)
+Command = command(registry, help="Open-data portal jobs (yiwang opendata --help lists them)")

@@ -50,7 +50,7 @@ class Node:
         )
         return env
 
-    def yiwang(self, *args: str, timeout: float = 300) -> str:
+    def yiwang(self, *args: str, timeout: float = 900) -> str:
         done = subprocess.run(
             [sys.executable, "-m", "yiwang", *args],
             capture_output=True,

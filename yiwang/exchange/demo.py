@@ -19,7 +19,6 @@ from django.contrib.auth import get_user_model
 
 from yiwang.exchange import services
 from yiwang.exchange.models import DataResource, ShareRequest
-from yiwang.kernel import services as kernel
 from yiwang.kernel.errors import DomainError
 from yiwang.kernel.models import Department, Role
 
@@ -155,39 +154,18 @@ def _fields(specs: list[Any], source: str) -> list[dict[str, Any]]:
 def _officer(actor: Any, department: Department, say: Any) -> Any:
     """The department's data officer, made (with the demo password and authenticator) when
     it has none."""
-    from yiwang.identity.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
-    from yiwang.identity.services import create_staff_account, enrol_totp
+    from yiwang.identity.demo import ensure_staff
 
-    username = f"data-{department.code}".lower()
-    account = get_user_model().objects.filter(username=username).first()
-    if account is None:
-        import time
-
-        import pyotp
-
-        account = create_staff_account(
-            actor=actor,
-            username=username,
-            password=DEMO_PASSWORD,
-            display_name=f"{department.name}数据专员",
-            mobile="",
-            is_superuser=False,
-        )
-        enrol_totp(
-            actor=actor,
-            account=account,
-            secret=DEMO_TOTP_SECRET,
-            code=pyotp.TOTP(DEMO_TOTP_SECRET).at(time.time() - 30),
-            name="demo",
-        )
-        say(f"exchange: data officer {username} created")
-    kernel.assign_role(
-        actor=actor,
-        user=account,
+    account, created = ensure_staff(
+        actor,
+        username=f"data-{department.code}".lower(),
+        display_name=f"{department.name}数据专员",
         role=Role.DATA_OFFICER,
         region=department.region,
         department=department,
     )
+    if created:
+        say(f"exchange: data officer {account.username} created")
     return account
 
 

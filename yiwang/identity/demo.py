@@ -37,38 +37,52 @@ STAFF = [
 ]
 
 
+def ensure_staff(
+    actor: Any,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    region: Region,
+    department: Department | None = None,
+    mobile: str = "",
+) -> tuple[Account, bool]:
+    """A demo staff account with the demo password and authenticator, holding ``role``;
+    made when missing. Returns it and whether it was made now."""
+    account = Account.objects.filter(username=username).first()
+    created = account is None
+    if account is None:
+        account = create_staff_account(
+            actor=actor,
+            username=username,
+            password=DEMO_PASSWORD,
+            display_name=display_name,
+            mobile=mobile,
+            is_superuser=(role == Role.PLATFORM_ADMIN),
+        )
+    if not TotpDevice.objects.filter(account=account).exists():
+        # Enrol with the previous step's code, so the current code still signs in.
+        previous = pyotp.TOTP(DEMO_TOTP_SECRET).at(time.time() - 30)
+        enrol_totp(
+            actor=actor, account=account, secret=DEMO_TOTP_SECRET, code=previous, name="demo"
+        )
+    kernel.assign_role(actor=actor, user=account, role=role, region=region, department=department)
+    return account, created
+
+
 def load(actor: Any, say: Any) -> None:
     created = 0
     for username, name, mobile, role, region_code, department_code in STAFF:
-        account = Account.objects.filter(username=username).first()
-        if account is None:
-            account = create_staff_account(
-                actor=actor,
-                username=username,
-                password=DEMO_PASSWORD,
-                display_name=name,
-                mobile=mobile,
-                is_superuser=(role == Role.PLATFORM_ADMIN),
-            )
-            created += 1
-        if not TotpDevice.objects.filter(account=account).exists():
-            # Enrol with the previous step's code, so the current code still signs in.
-            previous = pyotp.TOTP(DEMO_TOTP_SECRET).at(time.time() - 30)
-            enrol_totp(
-                actor=actor,
-                account=account,
-                secret=DEMO_TOTP_SECRET,
-                code=previous,
-                name="demo",
-            )
-        department = Department.objects.get(code=department_code) if department_code else None
-        kernel.assign_role(
-            actor=actor,
-            user=account,
+        _account, made = ensure_staff(
+            actor,
+            username=username,
+            display_name=name,
             role=role,
             region=Region.objects.get(code=region_code),
-            department=department,
+            department=Department.objects.get(code=department_code) if department_code else None,
+            mobile=mobile,
         )
+        created += made
     say(
         f"staff accounts: {created} created, {len(STAFF) - created} kept "
         f"(password for all: {DEMO_PASSWORD}; authenticator secret for all: "

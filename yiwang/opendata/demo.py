@@ -32,7 +32,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import reverse
 
-from yiwang.kernel import services as kernel
 from yiwang.kernel.models import Department, Role
 from yiwang.opendata import demo_catalogue as catalogue
 from yiwang.opendata import participation, services
@@ -93,37 +92,18 @@ def load(actor: Any, say: Any) -> None:
 def _clerk(actor: Any, department: Department, say: Any) -> Any:
     """The department's data officer (``data-<code>``), made as the exchange demo makes them
     when the department has none yet; holds ``opendata.publish`` for it."""
-    from yiwang.identity.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
-    from yiwang.identity.services import create_staff_account, enrol_totp
+    from yiwang.identity.demo import ensure_staff
 
-    username = f"data-{department.code}".lower()
-    account = get_user_model().objects.filter(username=username).first()
-    if account is None:
-        import pyotp
-
-        account = create_staff_account(
-            actor=actor,
-            username=username,
-            password=DEMO_PASSWORD,
-            display_name=f"{department.name}数据专员",
-            mobile="",
-            is_superuser=False,
-        )
-        enrol_totp(
-            actor=actor,
-            account=account,
-            secret=DEMO_TOTP_SECRET,
-            code=pyotp.TOTP(DEMO_TOTP_SECRET).at(time.time() - 30),
-            name="demo",
-        )
-        say(f"open data: data officer {username} created")
-    kernel.assign_role(
-        actor=actor,
-        user=account,
+    account, created = ensure_staff(
+        actor,
+        username=f"data-{department.code}".lower(),
+        display_name=f"{department.name}数据专员",
         role=Role.DATA_OFFICER,
         region=department.region,
         department=department,
     )
+    if created:
+        say(f"open data: data officer {account.username} created")
     return account
 
 

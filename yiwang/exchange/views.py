@@ -7,7 +7,7 @@ registering and editing, publishing, withdrawing, mounting, the exports).
 :mod:`~yiwang.exchange.views_quality` the call log, quality and error reports.
 
 Each form posts to a view that calls exactly one service; a refusal comes back in the error
-summary and on the field it names (the shared shape is :mod:`~yiwang.exchange.views_common`).
+summary and on the field it names (the shared shape is :mod:`~yiwang.kernel.formviews`).
 Citizens get 403; another department's drafts, requests, grants, applications and reports
 answer 404, as in the API.
 """
@@ -42,7 +42,9 @@ from yiwang.exchange.models import (
 )
 from yiwang.exchange.services_catalog import META_FIELDS
 from yiwang.exchange.services_common import file_max_bytes
-from yiwang.exchange.views_common import (
+from yiwang.kernel import pdf as kernel_pdf
+from yiwang.kernel.errors import DomainError
+from yiwang.kernel.formviews import (
     done,
     form_page,
     object_or_404,
@@ -50,8 +52,6 @@ from yiwang.exchange.views_common import (
     submit,
     summary_of,
 )
-from yiwang.kernel import pdf as kernel_pdf
-from yiwang.kernel.errors import DomainError
 from yiwang.kernel.models import Department
 from yiwang.kernel.permissions import can, restrict
 

@@ -26,8 +26,8 @@ from yiwang.exchange import forms, msglog, permissions, services
 from yiwang.exchange.models import CallLogEntry, ConsumerApp, DataResource, ReportStatus
 from yiwang.exchange.services_common import today
 from yiwang.exchange.views import PAGE_SIZE, bound, nav, staff_page
-from yiwang.exchange.views_common import done, form_page, object_or_404
 from yiwang.kernel import pdf as kernel_pdf
+from yiwang.kernel.formviews import done, form_page, object_or_404
 from yiwang.kernel.models import Department
 from yiwang.kernel.permissions import can, restrict, scope_for
 

@@ -38,7 +38,8 @@ from yiwang.exchange.views import (
     nav,
     staff_page,
 )
-from yiwang.exchange.views_common import (
+from yiwang.kernel.errors import DomainError
+from yiwang.kernel.formviews import (
     done,
     form_page,
     object_or_404,
@@ -46,7 +47,6 @@ from yiwang.exchange.views_common import (
     summary_of,
     told_back,
 )
-from yiwang.kernel.errors import DomainError
 from yiwang.kernel.permissions import can
 
 # --- asking for a resource ----------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""The shape every exchange form view shares: find the object the user may see (else 404),
-bind the form, call one service, and either answer (a redirect with a message) or show the
-page again with the refusal in the error summary and on the field it names.
+"""The shape the staff form views share (exchange, hotline): find the object the user may
+see (else 404), bind the form, call one service, and either answer (a redirect with a
+message) or show the page again with the refusal in the error summary and on the field it
+names.
 
 A refusal that is not about the input (404, 403) is the 404 or 403 page instead, as the API
 answers it; a view that shows some of those on the form says which (``pages``).

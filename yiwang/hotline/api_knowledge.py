@@ -3,7 +3,8 @@
 Anyone (signed in or not) searches published articles and reads one; staff searching with
 ``drafts=true`` also find the drafts of the departments they edit for. Editors
 (``hotline.knowledge``) create, update, publish and archive their departments' articles.
-An article the caller may not see answers 404."""
+The centre's agents answer a consultation with a published article (``.../answer``), which
+completes the order. An article or order the caller may not see answers 404."""
 
 # No ``from __future__ import annotations``: django-ninja reads the annotations at runtime.
 from datetime import date, datetime
@@ -11,9 +12,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
-from yiwang.hotline import knowledge
+from yiwang.hotline import access, knowledge, services
 from yiwang.hotline.models import KnowledgeArticle
 from yiwang.kernel.errors import DomainError
 from yiwang.kernel.errors import ErrorCode as KernelCode
@@ -64,6 +65,20 @@ class ArticleCreateIn(ArticleIn):
 
 class PublishIn(Schema):
     review_due_on: date | None = None
+
+
+class AnswerIn(Schema):
+    order_id: int
+    note: str = Field("", max_length=5000)
+
+
+class AnswerOut(Schema):
+    order_id: int
+    number: str
+    status: str
+    answer: str
+    article_id: int
+    completed_at: datetime | None
 
 
 def _out(article: KnowledgeArticle) -> dict[str, Any]:
@@ -163,3 +178,21 @@ def archive(request: HttpRequest, article_id: int) -> Any:
     user = _staff(request)
     found = knowledge.get_article_for_user(user, article_id)
     return _out(knowledge.archive_article(actor=user, article=found))
+
+
+@router.post("/articles/{article_id}/answer", response={200: AnswerOut, **ERRORS})
+def answer(request: HttpRequest, article_id: int, payload: AnswerIn) -> Any:
+    """A centre agent answers a consultation (``order_id``, still at the centre) with this
+    published article; the order is completed with the article as its answer."""
+    user = request.user
+    found = knowledge.get_article_for_user(user, article_id)
+    order = access.get_order_for(user, payload.order_id)
+    order = services.answer_from_article(actor=user, order=order, article=found, note=payload.note)
+    return {
+        "order_id": order.pk,
+        "number": order.number,
+        "status": order.status,
+        "answer": order.answer,
+        "article_id": found.pk,
+        "completed_at": order.completed_at,
+    }

@@ -6,6 +6,7 @@ its refusals recorded. The code lives in ``services_*.py`` by stage; import it f
 from __future__ import annotations
 
 from yiwang.hotline.deadlines import mark_deadlines, seconds_left
+from yiwang.hotline.services_answer import answer_from_article
 from yiwang.hotline.services_handling import (
     complete,
     decide_extension,
@@ -27,6 +28,7 @@ from yiwang.hotline.services_loop import (
 )
 
 __all__ = [
+    "answer_from_article",
     "complete",
     "create_order",
     "decide_extension",

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from stdnum.cn import ric, uscc
 
 from yiwang.exchange import synth
@@ -141,3 +142,37 @@ def test_entities_without_people_are_refused() -> None:
 def test_unknown_region_is_refused() -> None:
     with pytest.raises(CommandError, match="9999"):
         call_command("exchange", "synth", "--people", "5", "--region", "9999", "--no-progress")
+
+
+def _index_definitions() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = %s",
+            [BasePerson._meta.db_table],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's fresh-fill path")
+def test_a_fresh_fill_builds_the_same_indexes_and_a_failed_one_leaves_the_table_as_it_was(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = _index_definitions()
+    assert len(before) >= 4  # primary key, three blind indexes, household region
+
+    def broken(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("the disk filled up")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(synth, "_write_rows", broken)
+        with pytest.raises(RuntimeError):
+            synth.synthesize(people=100, progress=False)
+    assert _index_definitions() == before
+    assert not BasePerson.objects.exists()
+
+    synth.synthesize(people=2_000, progress=False)
+    assert _index_definitions() == before
+    person = BasePerson.objects.order_by("pk")[1234]
+    assert (
+        BasePerson.objects.filter(**lookup(BasePerson, "id_number", person.id_number)).count() == 1
+    )

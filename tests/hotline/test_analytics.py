@@ -72,9 +72,7 @@ def order(agent: Any, when: dt.datetime, **overrides: Any) -> WorkOrder:
     return made
 
 
-def test_volume_by_day_topic_region_department_channel_and_category(
-    setup: Any, agent: Any
-) -> None:
+def test_volume_by_day_topic_region_department_channel_and_category(setup: Any, agent: Any) -> None:
     # Given three orders on DAY (one at 23:30 Beijing time, 15:30 UTC), one just after
     # midnight the next day (still the 10th in UTC), one a week later in a street of the
     # district, one for the whole city, and one before the range

@@ -145,27 +145,30 @@ def held_assignment(user: Any, order: WorkOrder) -> Assignment:
     return assignment
 
 
-def contact_visible(user: Any, order: WorkOrder) -> bool:
-    """May ``user`` read the citizen's contact in full (see the module's rule)?"""
+def contact_visible(user: Any, order: WorkOrder, *, reach: frozenset[str] | None = None) -> bool:
+    """May ``user`` read the citizen's contact in full (see the module's rule)? ``reach``:
+    the user's :func:`centre_reach`, when the caller has it already (a list of orders)."""
     if not _authenticated(user):
         return False
     if order.citizen_id is not None and order.citizen_id == user.pk:
         return True
-    if covers(centre_reach(user), order.region_id):
+    if covers(centre_reach(user) if reach is None else reach, order.region_id):
         return True
     if order.confidential or order.lead_department_id is None:
         return False
     return order.lead_department_id in department_ids(user)
 
 
-def contact_for(user: Any, order: WorkOrder) -> dict[str, str]:
-    """The contact fields as ``user`` may read them."""
+def contact_for(
+    user: Any, order: WorkOrder, *, reach: frozenset[str] | None = None
+) -> dict[str, str]:
+    """The contact fields as ``user`` may read them (``reach``: see :func:`contact_visible`)."""
     values = {
         "contact_name": order.contact_name or "",
         "contact_phone": order.contact_phone or "",
         "caller_number": order.caller_number or "",
     }
-    if contact_visible(user, order):
+    if contact_visible(user, order, reach=reach):
         return values
     return {
         "contact_name": mask(values["contact_name"], SensitiveKind.TEXT),

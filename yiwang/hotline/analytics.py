@@ -30,7 +30,7 @@ from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
 
 from yiwang.hotline.models import Category, Channel, Feedback, Topic, WorkOrder
-from yiwang.kernel.models import Department, Region
+from yiwang.kernel.models import Department, Region, RegionLevel
 
 #: The default range: the last this many days, today included.
 DEFAULT_DAYS = 30
@@ -204,6 +204,17 @@ def orders_in(regions: Iterable[str], window: Window) -> QuerySet[WorkOrder]:
     return WorkOrder.objects.filter(
         _region_q(regions), created_at__gte=window.since(), created_at__lt=window.until()
     ).order_by()
+
+
+def region_choices(reach: Iterable[str]) -> list[tuple[str, str]]:
+    """The regions a report may be narrowed to: the reach and its cities and districts."""
+    reach = frozenset(reach)
+    levels = (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY)
+    condition = Q(pk__in=[])
+    for code in reach:
+        condition |= Q(code__startswith=code)
+    found = Region.objects.filter(condition).filter(Q(level__in=levels) | Q(code__in=reach))
+    return [(r.code, f"{r.name}（{r.code}）") for r in found.order_by("code")]
 
 
 # --- one breakdown each -------------------------------------------------------------------------

@@ -13,11 +13,13 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import P, QueryEx, Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from yiwang.hotline import access, deadlines, permissions, services
+from yiwang.hotline import analytics as figures
 from yiwang.hotline.errors import ErrorCode
+from yiwang.hotline.forms_centre import AnalyticsForm
 from yiwang.hotline.models import (
     Assignment,
     AssignmentStatus,
@@ -29,6 +31,7 @@ from yiwang.hotline.models import (
     WorkOrder,
 )
 from yiwang.hotline.schemas import (
+    AnalyticsOut,
     CallbackIn,
     DecideIn,
     DispatchIn,
@@ -47,6 +50,7 @@ from yiwang.hotline.schemas import (
     SuperviseIn,
 )
 from yiwang.kernel.errors import DomainError
+from yiwang.kernel.errors import ErrorCode as KernelCode
 from yiwang.kernel.models import StoredFile
 from yiwang.kernel.schemas import ERRORS, BuiltRows
 
@@ -86,11 +90,7 @@ def _builder(request: HttpRequest, *, detail: bool = False) -> Any:
     held = access.department_ids(user)
 
     def build(order: WorkOrder) -> dict[str, Any]:
-        contact = access.contact_for(user, order)
-        staff = (
-            access.covers(centre, order.region_id)
-            or order.assignments.filter(department_id__in=held).exists()
-        )
+        contact = access.contact_for(user, order, reach=centre)
         data: dict[str, Any] = {
             "id": order.pk,
             "number": order.number,
@@ -129,6 +129,10 @@ def _builder(request: HttpRequest, *, detail: bool = False) -> Any:
             **contact,
         }
         if detail:
+            staff = (
+                access.covers(centre, order.region_id)
+                or order.assignments.filter(department_id__in=held).exists()
+            )
             if staff:
                 data["assignments"] = [
                     {
@@ -394,3 +398,108 @@ def reopen(request: HttpRequest, order_id: int, payload: ReopenIn) -> Any:
         actor=request.user, order=_order(request, order_id), reason_text=payload.reason
     )
     return _detail(request, order)
+
+
+# --- analytics --------------------------------------------------------------------------------
+
+#: The query parameters of ``GET /analytics`` → the analytics page's filter fields.
+ANALYTICS_PARAMS = {"from": "date_from", "to": "date_to", "region": "region"}
+
+
+def _rate(rate: figures.Rate) -> dict[str, Any]:
+    return {"part": rate.part, "whole": rate.whole, "rate": rate.value}
+
+
+def _analytics_out(report: figures.Report) -> dict[str, Any]:
+    def buckets(rows: list[figures.Bucket]) -> list[dict[str, Any]]:
+        return [{"code": r.key, "name": r.label, "count": r.count} for r in rows]
+
+    def topics(rows: list[figures.TopicCount]) -> list[dict[str, Any]]:
+        return [
+            {"code": t.key, "name": t.label, "count": t.count, "parent": t.parent} for t in rows
+        ]
+
+    hot_window = report.hot_window or report.window
+    return {
+        "from": report.window.start,
+        "to": report.window.end,
+        "regions": sorted(report.regions),
+        "total": report.total,
+        "by_day": [{"day": day, "count": n} for day, n in report.by_day],
+        "by_group": topics(report.by_group),
+        "by_topic": topics(report.by_topic),
+        "by_region": buckets(report.by_region),
+        "by_department": buckets(report.by_department),
+        "by_channel": buckets(report.by_channel),
+        "by_category": buckets(report.by_category),
+        "hot_from": hot_window.start,
+        "hot_to": hot_window.end,
+        "hot": [
+            {
+                "code": h.code,
+                "name": h.name,
+                "current": h.current,
+                "previous": h.previous,
+                "change": h.change,
+                "growth": h.growth,
+            }
+            for h in report.hot
+        ],
+        "rates": [
+            {
+                "department_code": r.code,
+                "department_name": r.name,
+                "orders": r.orders,
+                "on_time": _rate(r.on_time),
+                "resolution": _rate(r.resolution),
+                "satisfaction": _rate(r.satisfaction),
+            }
+            for r in report.rates
+        ],
+        "map": {
+            "points": [
+                {
+                    "id": p.order_id,
+                    "number": p.number,
+                    "latitude": p.latitude,
+                    "longitude": p.longitude,
+                    "status": p.status,
+                    "topic": p.topic,
+                }
+                for p in report.map.points
+            ],
+            "total": report.map.total,
+            "left_out": report.map.left_out,
+        },
+    }
+
+
+@router.get("/analytics", response={200: AnalyticsOut, **ERRORS}, by_alias=True)
+def analytics(
+    request: HttpRequest,
+    from_: QueryEx[str, P(alias="from", max_length=20, description="first day, YYYY-MM-DD")] = "",
+    to: QueryEx[str, P(max_length=20, description="last day, YYYY-MM-DD (default today)")] = "",
+    region: QueryEx[str, P(max_length=12, description="a region within the centre reach")] = "",
+) -> Any:
+    """The centre's figures (统计分析) for orders received from ``from`` to ``to`` (whole days,
+    project time zone) in the caller's centre regions or one ``region`` within them: volume by
+    day, topic, district, lead department, channel and category; hot topics of the week to
+    ``to``; the 三率 per lead department with their counts; map points (capped, the rest
+    counted). Centre staff only (403 otherwise); bad dates or a region outside the reach 422."""
+    user = request.user
+    reach = access.centre_reach(user)
+    if not reach:
+        raise DomainError(KernelCode.PERMISSION_DENIED, _("您没有执行此操作的权限。"), status=403)
+    given = {"from": from_, "to": to, "region": region}
+    form = AnalyticsForm(
+        {ANALYTICS_PARAMS[k]: v for k, v in given.items() if v},
+        regions=figures.region_choices(reach),
+    )
+    if not form.is_valid():
+        names = {field: param for param, field in ANALYTICS_PARAMS.items()}
+        errors = {names.get(f, f): [str(m) for m in ms] for f, ms in form.errors.items()}
+        first = next(iter(errors.values()))[0]
+        raise DomainError(ErrorCode.ORDER_INVALID, first, status=422, errors=errors)
+    data = form.cleaned_data
+    scope = frozenset({data["region"]}) if data.get("region") else reach
+    return _analytics_out(figures.report(scope, data["window"]))

@@ -174,3 +174,82 @@ class FeedbackOut(Schema):
     resolved: bool
     comment: str
     by_callback: bool
+
+
+# --- analytics (the centre's figures) --------------------------------------------------------
+
+
+class DayCountOut(Schema):
+    day: dt.date
+    count: int
+
+
+class BucketOut(Schema):
+    code: str = Field(description="the key: a region, department, channel or category code")
+    name: str
+    count: int
+
+
+class TopicCountOut(Schema):
+    code: str = Field(description="the topic's code; empty for orders without a topic")
+    name: str
+    count: int
+    parent: str = Field("", description="the top-level topic's code (leaf topics)")
+
+
+class HotTopicOut(Schema):
+    code: str
+    name: str
+    current: int = Field(description="orders in the last seven days")
+    previous: int = Field(description="orders in the seven days before")
+    change: int
+    growth: float | None = Field(description="change / previous; null for a topic new this week")
+
+
+class RateOut(Schema):
+    part: int
+    whole: int
+    rate: float | None = Field(description="part / whole; null when whole is 0")
+
+
+class DepartmentRatesOut(Schema):
+    department_code: str
+    department_name: str
+    orders: int
+    on_time: RateOut = Field(description="completed by the due time / completed")
+    resolution: RateOut = Field(description="feedback saying solved / feedback")
+    satisfaction: RateOut = Field(description="feedback scoring 4 or 5 / feedback")
+
+
+class MapPointOut(Schema):
+    id: int
+    number: str
+    latitude: float
+    longitude: float
+    status: str
+    topic: str
+
+
+class MapOut(Schema):
+    points: list[MapPointOut]
+    total: int = Field(description="orders with coordinates")
+    left_out: int = Field(description="orders with coordinates not listed (over the cap)")
+
+
+class AnalyticsOut(Schema):
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+    regions: list[str]
+    total: int
+    by_day: list[DayCountOut]
+    by_group: list[TopicCountOut]
+    by_topic: list[TopicCountOut]
+    by_region: list[BucketOut]
+    by_department: list[BucketOut]
+    by_channel: list[BucketOut]
+    by_category: list[BucketOut]
+    hot_from: dt.date
+    hot_to: dt.date
+    hot: list[HotTopicOut]
+    rates: list[DepartmentRatesOut]
+    map: MapOut

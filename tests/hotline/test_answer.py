@@ -71,7 +71,7 @@ def _unchanged(order: WorkOrder, article: KnowledgeArticle, status: str = "recei
     assert order.status == status
     assert order.answer == "" and order.knowledge_article_id is None
     assert article.use_count == 0
-    assert not order.events.filter(kind="answered").exists()
+    assert not order.events.filter(kind="replied").exists()
 
 
 # --- the service --------------------------------------------------------------------------------
@@ -96,13 +96,14 @@ def test_agent_closes_a_consultation_with_an_article(
     assert done.status == OrderStatus.COMPLETED and done.completed_at is not None
     assert done.answer == FEE_BODY and done.knowledge_article_id == article.pk
     kinds = [(e.kind, e.public) for e in done.events.all()]
-    assert kinds == [("received", True), ("answered", True), ("completed", True)]
-    answered = done.events.get(kind="answered")
+    assert kinds == [("received", True), ("replied", True), ("completed", True)]
+    answered = done.events.get(kind="replied")
     assert answered.note == FEE_BODY and answered.details["article_id"] == article.pk
+    assert answered.details["source"] == "knowledge" and answered.department is None
     assert done.events.get(kind="completed").note == "来电人表示清楚了"
     article.refresh_from_db()
     assert article.use_count == 1
-    for action in ("hotline.answered", "hotline.completed", "hotline.article_used"):
+    for action in ("hotline.replied", "hotline.completed", "hotline.article_used"):
         assert AuditEntry.objects.filter(action=action, actor_id=agent.pk).exists(), action
     assert sent and sent[-1][0] == "13812345678" and "已办结" in sent[-1][1]
 
@@ -231,7 +232,7 @@ def test_api_answers_and_completes(client: Any, agent: Any, article: Any) -> Non
     assert order.status == OrderStatus.COMPLETED
     # the order's own API shows the answer step on its timeline
     detail = client.get(f"/api/v1/hotline/orders/{order.pk}").json()
-    assert [step["kind"] for step in detail["timeline"]] == ["received", "answered", "completed"]
+    assert [step["kind"] for step in detail["timeline"]] == ["received", "replied", "completed"]
 
 
 def test_api_anonymous_is_401(client: Any, agent: Any, article: Any) -> None:

@@ -72,11 +72,14 @@ def answer_from_article(
     order.answer = article.body
     order.knowledge_article = article
     order.save(update_fields=["answer", "knowledge_article", "updated_at"])
+    # The timeline's "replied" step (the answer, public), from the knowledge base, not a
+    # department.
     event(
         order,
         actor,
-        "answered",
+        "replied",
         article.body,
+        source="knowledge",
         article_id=article.pk,
         article_title=article.title,
         article_version=article.version,

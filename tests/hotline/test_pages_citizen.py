@@ -73,7 +73,7 @@ def signed_in(user: Any) -> Client:
 
 
 def text_of(response: Any) -> str:
-    return html.unescape(response.content.decode())
+    return str(html.unescape(response.content.decode()))
 
 
 def summary_links(page: str) -> list[tuple[str, str]]:
@@ -152,6 +152,7 @@ def test_landing_page_is_public(client: Client) -> None:
     for link in (NEW, MINE, KNOWLEDGE):
         assert f'href="{link}"' in page
     assert 'action="/hotline/knowledge/"' in page and 'name="q"' in page
+    assert 'href="/hotline/"' in text_of(client.get("/"))  # the portal's 12345 card
 
 
 # --- submitting -----------------------------------------------------------------------------

@@ -314,6 +314,9 @@ def _progress(order: WorkOrder, timeline: list[OrderEvent]) -> list[Step]:
         found = next((e.created_at for e in pool if e.kind in kinds), None)
         if key == "received" and found is None:
             found = order.created_at
+        if key == "handling" and found is None and reached.get("dispatched"):
+            # a department that answers at once signs for the order on the way
+            found = next((e.created_at for e in pool if e.kind == "replied"), None)
         reached[key] = found
     last = max((n for n, (key, _l, _k) in enumerate(LOOP) if reached[key]), default=0)
     running = order.status not in (OrderStatus.CLOSED, OrderStatus.MERGED)

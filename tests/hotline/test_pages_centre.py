@@ -123,6 +123,8 @@ def test_analytics_shows_every_breakdown_the_charts_and_the_map(
     assert "100.0%" in page and "(1/1)" in page  # satisfaction of the one callback
     assert "style=" not in page  # the CSP forbids inline styles
     assert response.context["report"].total == 3
+    today = analytics.today()
+    assert f'value="{today.isoformat()}"' in page  # the range shown in the filter
 
 
 def test_analytics_narrowed_to_a_district_and_a_date_range(

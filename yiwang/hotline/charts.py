@@ -32,6 +32,8 @@ LABEL_CHARS = 10
 MAP_MIN_HEIGHT = 260
 MAP_MAX_HEIGHT = 560
 MAP_MARGIN = 16
+#: The share of the points' extent added on each side (no mark on the frame).
+PAD = 0.06
 #: Degrees added around a single point (or a line of points) so it has a box.
 MIN_SPAN = 0.01
 
@@ -187,6 +189,8 @@ def scatter(points: Sequence[MapPoint]) -> dict[str, Any] | None:
     lngs = [p.longitude for p in points]
     south, north = min(lats), max(lats)
     west, east = min(lngs), max(lngs)
+    pad_lat, pad_lng = (north - south) * PAD, (east - west) * PAD
+    south, north, west, east = south - pad_lat, north + pad_lat, west - pad_lng, east + pad_lng
     if north - south < MIN_SPAN:
         south, north = south - MIN_SPAN / 2, north + MIN_SPAN / 2
     if east - west < MIN_SPAN:

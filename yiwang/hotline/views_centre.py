@@ -321,7 +321,9 @@ def analytics(request: HttpRequest) -> HttpResponse:
     reach = found.intake | found.supervise
     filters = {k: str(request.GET[k]) for k in FILTERS if k in request.GET}
     choices = figures.region_choices(reach)
-    form = AnalyticsForm(filters or None, regions=choices)
+    default = figures.default_window()
+    initial = {"date_from": default.start.isoformat(), "date_to": default.end.isoformat()}
+    form = AnalyticsForm(filters or None, regions=choices, initial=initial)
     context: dict[str, Any] = {**pages.nav(user, "analytics", found), "form": form}
     if filters and not form.is_valid():
         context["summary"] = form.summary()

@@ -658,3 +658,27 @@ def test_unknown_action_and_get_are_refused(client: Any, setup: Any, agent: Any)
     assert client.post(action(order, "destroy")).status_code == 404
     assert client.get(action(order, "complete")).status_code == 405
     assert client.post("/staff/hotline/orders/999999/do/complete/").status_code == 404
+
+
+def _page_queries(client: Any, order: WorkOrder) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(page_of(order)).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_order_page_queries_do_not_grow_with_its_history(
+    client: Any, setup: Any, agent: Any, supervisor: Any, lead_clerk: Any, support_clerk: Any
+) -> None:
+    order = call(agent)
+    client.force_login(supervisor)
+    few = _page_queries(client, order)
+    signed(lead_clerk, order)
+    services.reply(actor=support_clerk, order=order, content="已配合检查。")
+    for note in ("请尽快办理", "再次督办"):
+        services.supervise(actor=supervisor, order=order, note=note)
+    services.request_extension(
+        actor=lead_clerk, order=order, reason_text="需现场勘查", amount=3, unit="working_days"
+    )
+    replied(lead_clerk, order)
+    many = _page_queries(client, order)
+    assert many <= few <= 24  # 20 when measured

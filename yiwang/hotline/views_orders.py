@@ -246,13 +246,12 @@ def _distance(order: WorkOrder, other: WorkOrder) -> str:
     return _("同一地址")
 
 
-def _suggestions(user: Any, order: WorkOrder) -> list[tuple[WorkOrder, str]]:
+def _suggestions(found: pages.Reach, order: WorkOrder) -> list[tuple[WorkOrder, str]]:
     """Merge suggestions the centre may merge, with how far each is."""
-    reach = access.centre_regions(user, permissions.INTAKE)
     return [
         (other, _distance(order, other))
         for other in services.similar_orders(order)
-        if access.covers(reach, other.region_id)
+        if access.covers(found.intake, other.region_id)
     ]
 
 
@@ -265,15 +264,15 @@ def _mine(assignments: Sequence[Assignment], held: frozenset[int]) -> Assignment
 
 
 def _may(
-    user: Any,
+    found: pages.Reach,
     order: WorkOrder,
     mine: Assignment | None,
     pending_send_back: bool,
     pending_extension: bool,
 ) -> dict[str, bool]:
     """Which actions the user may take on the order now (as the services decide)."""
-    intake = access.is_centre(user, order, permissions.INTAKE)
-    supervise = access.is_centre(user, order, permissions.SUPERVISE)
+    intake = access.covers(found.intake, order.region_id)
+    supervise = access.covers(found.supervise, order.region_id)
     working = mine is not None and order.status in OPEN
     return {
         "sign-for": working and mine is not None and mine.status == AssignmentStatus.PENDING,
@@ -291,7 +290,7 @@ def _may(
 def _form(
     action: str,
     order: WorkOrder,
-    user: Any,
+    found: pages.Reach,
     data: Any = None,
     upload: Any = None,
     suggestions: list[tuple[WorkOrder, str]] | None = None,
@@ -308,8 +307,8 @@ def _form(
             initial=_dispatch_initial(order),
         )
     if form_class is MergeForm:
-        found = suggestions if suggestions is not None else _suggestions(user, order)
-        choices = [(str(o.pk), f"{o.number} {o.title}（{distance}）") for o, distance in found]
+        offered = suggestions if suggestions is not None else _suggestions(found, order)
+        choices = [(str(o.pk), f"{o.number} {o.title}（{distance}）") for o, distance in offered]
         return MergeForm(data, suggestions=choices)
     if form_class is CallbackForm:
         return CallbackForm(data)
@@ -357,7 +356,10 @@ def _context(
     bound_forms: dict[str, OrderActionForm],
 ) -> dict[str, Any]:
     user: Any = request.user
-    contact_visible = access.contact_visible(user, order)
+    contact = access.contact_for(user, order)
+    contact_visible = access.covers(found.intake | found.supervise, order.region_id) or (
+        access.contact_visible(user, order)
+    )
     assignments = list(order.assignments.select_related("department").order_by("role", "pk"))
     send_backs = list(
         SendBack.objects.filter(assignment__order=order)
@@ -371,7 +373,7 @@ def _context(
     )
     mine = _mine(assignments, found.departments)
     may = _may(
-        user,
+        found,
         order,
         mine,
         pending_send_back=any(
@@ -383,10 +385,10 @@ def _context(
             for e in extensions
         ),
     )
-    suggestions = _suggestions(user, order) if may["merge"] or "merge" in bound_forms else []
+    suggestions = _suggestions(found, order) if may["merge"] or "merge" in bound_forms else []
     forms = {
         action.replace("-", "_"): bound_forms.get(action)
-        or _form(action, order, user, suggestions=suggestions)
+        or _form(action, order, found, suggestions=suggestions)
         for action in ACTIONS
         if may[action] or action in bound_forms
     }
@@ -395,7 +397,7 @@ def _context(
     return {
         **pages.nav(user, "queue", found),
         "order": order,
-        "contact": access.contact_for(user, order),
+        "contact": contact,
         "contact_visible": contact_visible,
         "attachments": list(
             Attachment.objects.filter(order=order)
@@ -413,7 +415,7 @@ def _context(
         "seconds_left": seconds,
         "time_left": _duration(seconds) if seconds is not None else "",
         "deadline": deadline_shown(order, now),
-        "centre": access.is_centre(user, order, permissions.INTAKE),
+        "centre": access.covers(found.intake, order.region_id),
         "forms": forms,
         "suggestions": suggestions,
         "summary": summary_of(bound_forms),
@@ -539,7 +541,7 @@ def order_action(request: HttpRequest, order_id: int, action: str) -> HttpRespon
     user: Any = request.user
     found = pages.require_staff(user)
     order = _order(user, order_id)
-    form = _form(action, order, user, request.POST, request.FILES)
+    form = _form(action, order, found, request.POST, request.FILES)
 
     def act(data: dict[str, Any]) -> HttpResponse:
         _act(user, action, order, data)

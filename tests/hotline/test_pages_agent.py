@@ -125,6 +125,35 @@ def test_desk_lists_what_waits_for_the_centre(
     assert 'aria-current="page"' in page  # the nav marks the desk
 
 
+def _desk_queries(client: Any, agent: Any) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(agent)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("hotline:desk")).status_code == 200
+    return len(queries)
+
+
+def test_desk_queries_do_not_grow_with_its_rows(
+    client: Any, setup: Any, agent: Any, lead_clerk: Any, support_clerk: Any
+) -> None:
+    def one_of_each() -> None:
+        _consultation(agent)
+        services.send_back(actor=lead_clerk, order=_call(agent), reason_text="不属本部门")
+        services.request_extension(
+            actor=support_clerk, order=_call(agent), reason_text="勘查", amount=1, unit="hours"
+        )
+        services.reply(actor=lead_clerk, order=_call(agent), content="已处理。")
+
+    one_of_each()
+    few = _desk_queries(client, agent)
+    for _ in range(4):
+        one_of_each()
+
+    assert _desk_queries(client, agent) == few <= 16  # 14 when measured
+
+
 def test_desk_is_empty_for_another_centre(
     client: Any, setup: Any, agent: Any, far_agent: Any
 ) -> None:

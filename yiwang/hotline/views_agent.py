@@ -91,6 +91,18 @@ def _region_choices(regions: Iterable[str]) -> forms_agent.Choices:
     return [(r.code, f"{r.name}（{r.code}）") for r in rows.order_by("code")]
 
 
+def _get_summary(form: Any) -> list[dict[str, str]]:
+    """The error summary of a GET form (a plain form, not a SummaryForm)."""
+    return [
+        {
+            "href": f"#{bound.auto_id}",
+            "message": _("%(label)s：%(message)s") % {"label": bound.label, "message": message},
+        }
+        for bound in form
+        for message in bound.errors
+    ]
+
+
 def _centre_orders(user: Any, found: Reach) -> QuerySet[WorkOrder]:
     return access.orders_for(user).filter(_in_regions(found.intake))
 
@@ -357,18 +369,6 @@ def knowledge(request: HttpRequest) -> HttpResponse:
         "why_not": why_not,
     }
     return render(request, "hotline/agent/knowledge.html", context, status=status)
-
-
-def _get_summary(form: Any) -> list[dict[str, str]]:
-    """The error summary of a GET form (a plain form, not a SummaryForm)."""
-    return [
-        {
-            "href": f"#{bound.auto_id}",
-            "message": _("%(label)s：%(message)s") % {"label": bound.label, "message": message},
-        }
-        for bound in form
-        for message in bound.errors
-    ]
 
 
 def _article_context(

@@ -274,6 +274,13 @@ def test_a_consultation_is_offered_matching_knowledge(
     assert "可能对您有帮助" in text_of(consultation)
     assert f'href="/hotline/knowledge/{article.pk}/"' in text_of(consultation)
     assert "可能对您有帮助" not in text_of(complaint)
+    # without JavaScript: offered when the form comes back, and after submitting
+    client.force_login(AccountFactory(username="asker", is_staff=False))
+    data = request_data(category="consultation", content="请问物业费是怎么收的？")
+    refused = client.post(NEW, {**data, "contact_phone": "1"})
+    assert refused.status_code == 422 and "物业费收费标准是怎样规定的" in text_of(refused)
+    received = client.get(client.post(NEW, data)["Location"])
+    assert "物业费收费标准是怎样规定的" in text_of(received)
 
 
 # --- my requests ----------------------------------------------------------------------------

@@ -343,6 +343,29 @@ def test_a_clerk_may_not_record_a_callback(
     assert not Feedback.objects.exists()
 
 
+@pytest.mark.parametrize("url", [SUPERVISION, CALLBACKS, ANALYTICS])
+def test_the_pages_take_the_same_queries_for_more_orders(
+    client: Any, setup: Any, agent: Any, lead_clerk: Any, supervisor: Any, url: str
+) -> None:
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    def more() -> None:
+        overdue(agent)
+        late = overdue(agent)
+        services.supervise(actor=supervisor, order=late, note="请尽快办理")
+        completed(agent, lead_clerk)
+
+    more()
+    as_user(client, supervisor)
+    few = queries()
+    for _n in range(3):
+        more()
+    assert queries() == few
+
+
 # --- the API ---------------------------------------------------------------------------------
 
 

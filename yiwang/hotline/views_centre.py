@@ -203,7 +203,8 @@ def _callbacks_page(
             form = refused[1]
         else:
             form = CallbackForm(prefix=_prefix(order))
-        rows.append({"order": order, "contact": access.contact_for(user, order), "form": form})
+        contact = access.contact_for(user, order, reach=found.intake | found.supervise)
+        rows.append({"order": order, "contact": contact, "form": form})
     context = {
         **pages.nav(user, "callbacks", found),
         "rows": rows,

@@ -569,6 +569,26 @@ def test_accept_and_redispatch(client: Any, sent_back: SendBack, agent: Any) -> 
     assert "已同意退单" in page and "已同意" in page and 'id="approve-form"' not in page
 
 
+def test_accepting_a_supporting_departments_send_back_releases_it(
+    client: Any, setup: Any, agent: Any, support_clerk: Any
+) -> None:
+    order = _call(agent)
+    row = services.send_back(actor=support_clerk, order=order, reason_text="无协办职责")
+    client.force_login(agent)
+
+    page = _text(client.get(_review_url(row)))
+    assert 'id="id_approve-lead"' not in page and "主办部门不变" in page
+    response = client.post(_review_url(row), {"action": "approve", "approve-note": ""})
+
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.lead_department.code == "4201-ZFGXJ"  # the lead stays
+    row.refresh_from_db()
+    assert row.status == RequestStatus.APPROVED
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert messages == [f"已同意退单，武汉市城市管理执法委员会不再协办工单 {order.number}。"]
+
+
 def test_reject_needs_a_reason_then_the_department_keeps_it(
     client: Any, sent_back: SendBack, agent: Any
 ) -> None:

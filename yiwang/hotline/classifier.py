@@ -258,6 +258,7 @@ def train(rows: Sequence[corpus.Row] | None = None, *, path: Path | None = None)
     all_rows = list(rows) if rows is not None else corpus.load()
     training, held_out = corpus.split(all_rows)
     router = fit(training)
+    router.meta["corpus_sha256"] = corpus_digest(all_rows)
     target = path or model_path()
     size = save(router, target)
     return TrainResult(
@@ -278,6 +279,29 @@ def model_path() -> Path:
     return Path(settings.DATA_DIR) / "hotline" / MODEL_FILE
 
 
+def corpus_digest(rows: Sequence[corpus.Row]) -> str:
+    """SHA-256 of the rows as a corpus file holds them (kept in the model's header, so a
+    model trained on the same corpus is recognised without unpickling it)."""
+    return hashlib.sha256(corpus.dumps(rows).encode()).hexdigest()
+
+
+def model_header(path: Path | None = None) -> dict[str, Any] | None:
+    """The saved model's header line (format, versions, training date and rows, corpus
+    digest), read without the pickle; None when there is no readable model file."""
+    try:
+        with (path or model_path()).open("rb") as handle:
+            if handle.read(len(MAGIC)) != MAGIC:
+                return None
+            line = handle.readline(1_000_000)
+    except OSError:
+        return None
+    try:
+        header = json.loads(line)
+    except ValueError:
+        return None
+    return header if isinstance(header, dict) else None
+
+
 def _sklearn_version() -> str:
     import sklearn
 
@@ -295,6 +319,7 @@ def save(router: Router, path: Path) -> int:
         "trained_at": router.trained_at,
         "rows": router.training_rows,
         "topics": router.topics,
+        "corpus_sha256": router.meta.get("corpus_sha256", ""),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")

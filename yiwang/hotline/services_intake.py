@@ -52,6 +52,9 @@ CITIZEN_CHANNELS = (Channel.WEB, Channel.MOBILE, Channel.API)
 STAFF_CHANNELS = (Channel.PHONE, Channel.GRID)
 #: A mainland mobile number or a landline with its area code (027-12345678).
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+#: What a photo (a grid event's, a citizen's) may be: the kernel's store reads the type from
+#: the file's first bytes, so a PDF named .jpg is still a PDF.
+PHOTO_TYPES = ("image/jpeg", "image/png")
 #: States an order can be dispatched from (re-dispatch after a send-back is the centre's).
 DISPATCHABLE = (
     OrderStatus.RECEIVED,
@@ -191,6 +194,9 @@ def create_order(
     lat, lng = _coordinates(latitude, longitude)
     phone = _phone(contact_phone, "contact_phone")
     caller = _phone(caller_number, "caller_number")
+    for photo in photos:
+        if getattr(photo, "content_type", "") not in PHOTO_TYPES:
+            raise invalid("photo_ids", _("照片须为 JPEG 或 PNG 图片。"))
 
     is_user = bool(getattr(actor, "is_authenticated", False))
     if channel in STAFF_CHANNELS:

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yiwang.hotline.models import Category, Urgency
-from yiwang.kernel.errors import DomainError
 from yiwang.kernel.forms import SummaryForm
 
 Choices = list[tuple[str, str]]
@@ -29,25 +28,10 @@ def set_choices(field: forms.Field, choices: Choices) -> None:
     cast(forms.ChoiceField, field).choices = choices
 
 
-class HotlineForm(SummaryForm):
-    """A form for the hotline's services, whose refusals name their fields as a mapping
-    (``{"content": ["..."]}``) rather than a list."""
-
-    def apply_error(self, error: DomainError) -> None:
-        listed = error.details.get("errors") if isinstance(error.details, dict) else None
-        if isinstance(listed, dict):
-            for name, messages in listed.items():
-                target = self.field_for(str(name)) or self.default_field
-                for message in messages or [str(error.message)]:
-                    self.add_error(target, str(message))
-            return
-        super().apply_error(error)
-
-
 # --- phone intake -------------------------------------------------------------------------------
 
 
-class IntakeForm(HotlineForm):
+class IntakeForm(SummaryForm):
     """One phone call (来电登记). ``topics`` and ``regions`` are the choices offered: the
     active topics, and the regions the agent takes calls for."""
 
@@ -167,7 +151,7 @@ class KnowledgeSearchForm(forms.Form):
         set_choices(self.fields["topic"], [("", _("全部分类")), *topics])
 
 
-class AnswerForm(HotlineForm):
+class AnswerForm(SummaryForm):
     """以此答复并办结: the note is what the agent adds to the completion step."""
 
     field_aliases: ClassVar[dict[str, str]] = {"order_id": "note", "article_id": "note"}
@@ -183,7 +167,7 @@ class AnswerForm(HotlineForm):
 # --- send-backs and extensions ------------------------------------------------------------------
 
 
-class ReviewApproveForm(HotlineForm):
+class ReviewApproveForm(SummaryForm):
     """同意退单: a lead's order goes to ``lead`` (a supporting department is released)."""
 
     field_aliases: ClassVar[dict[str, str]] = {"lead_code": "lead"}
@@ -201,7 +185,7 @@ class ReviewApproveForm(HotlineForm):
         set_choices(self.fields["lead"], [("", _("请选择")), *departments])
 
 
-class NoteRequiredForm(HotlineForm):
+class NoteRequiredForm(SummaryForm):
     """A refusal (驳回退单, 不同意延期): the department reads why."""
 
     default_field = "note"
@@ -212,7 +196,7 @@ class NoteRequiredForm(HotlineForm):
     )
 
 
-class NoteForm(HotlineForm):
+class NoteForm(SummaryForm):
     default_field = "note"
 
     note = forms.CharField(label=gettext_lazy("审核意见"), required=False)

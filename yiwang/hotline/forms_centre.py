@@ -16,25 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from yiwang.hotline import analytics
 from yiwang.hotline.models import Satisfaction
-from yiwang.kernel.errors import DomainError
 from yiwang.kernel.forms import SummaryForm
-
-
-class CentreForm(SummaryForm):
-    """A form that takes the hotline services' refusals, which name their fields as
-    ``errors={field: [messages]}`` where the kernel's form expects a list of
-    ``{"field", "message"}``."""
-
-    def apply_error(self, error: DomainError) -> None:
-        listed = error.details.get("errors") if isinstance(error.details, dict) else None
-        if isinstance(listed, dict):
-            rows = [
-                {"field": name, "message": str(message)}
-                for name, messages in listed.items()
-                for message in messages
-            ]
-            error = DomainError(error.code, error.message, status=error.status, errors=rows)
-        super().apply_error(error)
 
 
 class AnalyticsForm(SummaryForm):
@@ -84,7 +66,7 @@ class AnalyticsForm(SummaryForm):
         return data
 
 
-class SuperviseForm(CentreForm):
+class SuperviseForm(SummaryForm):
     """督办 one order: the note to the departments, and whether to raise it to the higher
     level."""
 
@@ -102,7 +84,7 @@ class SuperviseForm(CentreForm):
     )
 
 
-class CallbackForm(CentreForm):
+class CallbackForm(SummaryForm):
     """回访: what the citizen said when called back."""
 
     default_field = "score"

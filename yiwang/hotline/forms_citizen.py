@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy
 
 from yiwang.hotline.models import Category, Satisfaction
 from yiwang.hotline.services_intake import PHONE
-from yiwang.kernel.errors import DomainError
 from yiwang.kernel.forms import SummaryForm
 from yiwang.kernel.models import Region
 
@@ -37,21 +36,6 @@ CATEGORY_HINTS: dict[str, Any] = {
     Category.HELP: gettext_lazy("生活中遇到困难，需要政府部门帮助解决。"),
     Category.PRAISE: gettext_lazy("对工作人员或部门的良好服务表示感谢。"),
 }
-
-
-class HotlineForm(SummaryForm):
-    """A form for the hotline's services, whose refusals name fields as a mapping
-    (``errors={"content": ["..."]}``) where the kernel's form expects a list of
-    ``{"field", "message"}`` rows; both shapes are placed."""
-
-    def apply_error(self, error: DomainError) -> None:
-        listed = error.details.get("errors") if isinstance(error.details, dict) else None
-        if isinstance(listed, dict):
-            for name, found in listed.items():
-                for message in found if isinstance(found, list | tuple) else [found]:
-                    self.add_error(*self.place({"field": name, "message": str(message)}, ""))
-            return
-        super().apply_error(error)
 
 
 def region_choices() -> list[tuple[str, Any]]:
@@ -121,7 +105,7 @@ def _coordinate(low: int, high: int, label: Any) -> forms.DecimalField:
     )
 
 
-class RequestForm(HotlineForm):
+class RequestForm(SummaryForm):
     """A citizen's request (诉求)."""
 
     field_aliases: ClassVar[dict[str, str]] = {"region_code": "region", "photo_ids": "photos"}
@@ -232,7 +216,7 @@ class RequestForm(HotlineForm):
         ]
 
 
-class RateForm(HotlineForm):
+class RateForm(SummaryForm):
     """评价: five levels, whether the problem was solved, a comment."""
 
     score = forms.TypedChoiceField(
@@ -264,7 +248,7 @@ class RateForm(HotlineForm):
     )
 
 
-class ReopenForm(HotlineForm):
+class ReopenForm(SummaryForm):
     """重办: why the answer did not solve it."""
 
     field_aliases: ClassVar[dict[str, str]] = {"reason_text": "reason"}

@@ -23,7 +23,6 @@ from yiwang.hotline.models import (
     Satisfaction,
     Urgency,
 )
-from yiwang.kernel.errors import DomainError
 from yiwang.kernel.forms import SummaryForm
 
 #: A field's choices: (value, label); labels may be lazy.
@@ -82,9 +81,8 @@ class QueueFilterForm(forms.Form):
 
 
 class OrderActionForm(SummaryForm):
-    """One action's form on the order page. The hotline services name their fields as
-    ``errors={field: [messages]}``; a refusal naming no field of the form (a wrong state, for
-    one) shows above the form's button, linked from the summary."""
+    """One action's form on the order page; a refusal naming no field of the form (a wrong
+    state, for one) shows above the form's button, linked from the summary."""
 
     action: ClassVar[str] = ""
 
@@ -92,17 +90,6 @@ class OrderActionForm(SummaryForm):
         kwargs.setdefault("prefix", self.action)
         super().__init__(*args, **kwargs)
         self.summary_fallback = f"{self.action}-form"
-
-    def apply_error(self, error: DomainError) -> None:
-        listed = error.details.get("errors") if isinstance(error.details, dict) else None
-        if isinstance(listed, dict):
-            listed = [
-                {"field": name, "message": message}
-                for name, messages in listed.items()
-                for message in (messages if isinstance(messages, list) else [messages])
-            ]
-            error = DomainError(error.code, error.message, status=error.status, errors=listed)
-        super().apply_error(error)
 
 
 def _reason(label: Any, hint: Any = "") -> forms.CharField:

@@ -43,6 +43,7 @@ from yiwang.hotline.permissions import CENTRE_SUFFIX
 from yiwang.kernel import search as kernel_search
 from yiwang.kernel.errors import DomainError
 from yiwang.kernel.fields import lookup
+from yiwang.kernel.forms import SummaryForm
 from yiwang.kernel.formviews import done, form_page, object_or_404, submit, summary_of
 from yiwang.kernel.models import Department, Region, RegionLevel
 
@@ -486,7 +487,7 @@ def send_back_review(request: HttpRequest, send_back_id: int) -> HttpResponse:
         return show()
     if action not in {"approve", "reject"}:
         raise Http404
-    form: forms_agent.HotlineForm = approve_form if action == "approve" else reject_form
+    form: SummaryForm = approve_form if action == "approve" else reject_form
 
     def act(data: dict[str, Any]) -> HttpResponse:
         if action == "approve":
@@ -540,7 +541,7 @@ def extension_decide(request: HttpRequest, extension_id: int) -> HttpResponse:
         return show()
     if action not in {"approve", "reject"}:
         raise Http404
-    form: forms_agent.HotlineForm = approve_form if action == "approve" else reject_form
+    form: SummaryForm = approve_form if action == "approve" else reject_form
 
     def act(data: dict[str, Any]) -> HttpResponse:
         approve = action == "approve"

@@ -48,8 +48,16 @@ class SummaryForm(forms.Form):
         return (field or self.default_field), (self.describe(error) or fallback)
 
     def apply_error(self, error: DomainError) -> None:
-        """Put a service's refusal on the fields it names (the rest on ``default_field``)."""
+        """Put a service's refusal on the fields it names (the rest on ``default_field``).
+        The fields come as a list of ``{"field", "message"}`` rows or as a mapping of field
+        names to their messages (``{"content": ["..."]}``)."""
         listed = error.details.get("errors") if isinstance(error.details, dict) else None
+        if isinstance(listed, dict):
+            listed = [
+                {"field": name, "message": str(message)}
+                for name, messages in listed.items()
+                for message in (messages if isinstance(messages, list | tuple) else [messages])
+            ]
         if not listed:
             self.add_error(self.default_field, str(error.message))
             return

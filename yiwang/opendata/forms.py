@@ -9,7 +9,6 @@ from typing import Any, ClassVar
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.kernel.errors import DomainError
 from yiwang.kernel.forms import SummaryForm
 from yiwang.opendata.models import OpenType, Theme, UpdateFrequency
 
@@ -26,26 +25,10 @@ def pinyin_name(title: str) -> str:
     return slug[:NAME_MAX].strip("-")
 
 
-class OpenDataForm(SummaryForm):
-    """A form whose refusals come from the open-data services, which name their fields as
-    ``errors={field: [messages]}``."""
-
-    def apply_error(self, error: DomainError) -> None:
-        listed = error.details.get("errors") if isinstance(error.details, dict) else None
-        if isinstance(listed, dict):
-            listed = [
-                {"field": name, "message": message}
-                for name, messages in listed.items()
-                for message in (messages if isinstance(messages, list) else [messages])
-            ]
-            error = DomainError(error.code, error.message, status=error.status, errors=listed)
-        super().apply_error(error)
-
-
 # --- publisher -------------------------------------------------------------------------------
 
 
-class DatasetForm(OpenDataForm):
+class DatasetForm(SummaryForm):
     title = forms.CharField(label=_("标题"), max_length=300)
     name = forms.CharField(
         label=_("数据集标识"),
@@ -117,7 +100,7 @@ class DatasetForm(OpenDataForm):
         return data
 
 
-class ResourceForm(OpenDataForm):
+class ResourceForm(SummaryForm):
     name = forms.CharField(label=_("资源名称"), max_length=300, required=False)
     description = forms.CharField(label=_("资源描述"), required=False, widget=forms.Textarea)
     upload = forms.FileField(
@@ -149,11 +132,11 @@ class ResourceForm(OpenDataForm):
         return data
 
 
-class ConfirmForm(OpenDataForm):
+class ConfirmForm(SummaryForm):
     """A button with nothing to fill in (delete)."""
 
 
-class AnswerForm(OpenDataForm):
+class AnswerForm(SummaryForm):
     decision = forms.ChoiceField(
         label=_("答复方式"),
         choices=[("answer", _("答复（提供数据或说明）")), ("decline", _("不予提供"))],
@@ -175,7 +158,7 @@ class AnswerForm(OpenDataForm):
         field.choices = [("", _("（不关联）")), *datasets]
 
 
-class DecideForm(OpenDataForm):
+class DecideForm(SummaryForm):
     decision = forms.ChoiceField(
         label=_("审核结果"),
         choices=[("approve", _("同意")), ("reject", _("拒绝"))],
@@ -202,7 +185,7 @@ class DecideForm(OpenDataForm):
 # --- the public ------------------------------------------------------------------------------
 
 
-class RatingForm(OpenDataForm):
+class RatingForm(SummaryForm):
     score = forms.TypedChoiceField(
         label=_("评分"),
         coerce=int,
@@ -214,14 +197,14 @@ class RatingForm(OpenDataForm):
     default_field = "score"
 
 
-class CommentForm(OpenDataForm):
+class CommentForm(SummaryForm):
     body = forms.CharField(label=_("评论"), widget=forms.Textarea, max_length=2000)
 
     field_aliases: ClassVar[dict[str, str]] = {"comment": "body"}
     default_field = "body"
 
 
-class DataRequestForm(OpenDataForm):
+class DataRequestForm(SummaryForm):
     publisher = forms.ChoiceField(label=_("向哪个机构提出"))
     title = forms.CharField(label=_("需求名称"), max_length=200)
     description = forms.CharField(
@@ -240,7 +223,7 @@ class DataRequestForm(OpenDataForm):
         field.choices = [("", _("请选择")), *publishers]
 
 
-class ApplicationForm(OpenDataForm):
+class ApplicationForm(SummaryForm):
     purpose = forms.CharField(
         label=_("用途"),
         widget=forms.Textarea,

@@ -175,7 +175,8 @@ def test_demo_loads_every_state_and_a_second_load_changes_nothing(
     own = access.orders_for(zhang)
     assert own.count() >= 5 and all(o.citizen_id == zhang.pk for o in own)
 
-    # the model routes a sample request to its department
+    # the model file is there and routes a sample request to its department
+    assert classifier.model_path().exists()
     proposal = classifier.propose("我们小区的电梯又坏了，把老人困在里面半个多小时")
     assert proposal.department_code == "4201-SCJG"
 
@@ -221,6 +222,23 @@ def test_ensure_model_trains_only_for_another_corpus(
     path.write_bytes(classifier.MAGIC + json.dumps(header).encode() + b"\n" + payload)
     assert "trained on" in demo.ensure_model()
     assert trained == [4000, 4000]
+    classifier.forget()
+
+
+def test_the_orders_are_seeded(settings: Any, trained_model: Path) -> None:  # noqa: F811
+    # given the same moment and model, two builds of the plans choose the same orders
+    settings.DATA_DIR = trained_model.parent.parent
+    classifier.forget()
+    staff = demo.Staff(agent=None, supervisor=None, grid=None, clerks={}, citizens={})
+    now = timezone.now()
+
+    def chosen() -> list[tuple[str, str, str, str, dt.datetime]]:
+        plans = demo.Orders("demo", staff, now).plans()
+        return [(p.state, p.candidate.row.id, p.channel, p.urgency, p.created) for p in plans]
+
+    first = chosen()
+    assert first == chosen()
+    assert len(first) >= 250 and {p[0] for p in first} >= {"received", "closed", "send_back"}
     classifier.forget()
 
 

@@ -661,9 +661,7 @@ class Orders:
                     state=state,
                     candidate=candidate,
                     channel=channel,
-                    created=self.daytime(
-                        self.now - dt.timedelta(hours=_age(self.rng, state)), 7, 22
-                    ),
+                    created=self.awake(self.now - dt.timedelta(hours=_age(self.rng, state))),
                     citizen=citizen,
                 )
                 plan.urgency = self._urgency(plan)
@@ -684,14 +682,26 @@ class Orders:
         return Urgency.URGENT if roll < 0.09 else Urgency.NORMAL
 
     def _history(self, plans: list[Plan]) -> None:
-        """Steps some orders took on the way: an approved extension, a send-back the centre
-        rejected, a callback that found the problem unresolved."""
+        """Steps some orders took on the way (an approved extension, a send-back the centre
+        rejected), and two urgent orders in progress whose 8 hours are nearly up (due soon,
+        whatever the day of the week)."""
         for plan in plans:
             later = plan.state in ("replied", "completed", "closed", "in_progress")
             if later and self.rng.random() < 0.08:
                 plan.history.add("extension_approved")
             if plan.state in ("closed", "in_progress") and self.rng.random() < 0.03:
                 plan.history.add("send_back_rejected")
+        urgent = [
+            p
+            for p in plans
+            if p.state == "in_progress"
+            and p.citizen is None
+            and p.category in (Category.COMPLAINT, Category.REPORT, Category.HELP)
+            and not p.history  # no extension or re-dispatch moving the due time
+        ]
+        for plan in urgent[:2]:
+            plan.urgency = Urgency.URGENT
+            plan.created = self.now - dt.timedelta(hours=self.rng.uniform(6.4, 7.6))
 
     # the orders' lives -----------------------------------------------------------------
 
@@ -707,6 +717,18 @@ class Orders:
             hours=start + self.rng.uniform(0, 1.5)
         )
         return later if later < self.now - dt.timedelta(minutes=5) else moment
+
+    def awake(self, moment: dt.datetime) -> dt.datetime:
+        """Few people call at night: a filing time between 1 and 7 o'clock moves to a time of
+        day of the same day (or, if that is not past yet, of the day before)."""
+        local = timezone.localtime(moment)
+        if not 1 <= local.hour < 7:
+            return moment
+        day = dt.datetime.combine(local.date(), dt.time(0), tzinfo=local.tzinfo)
+        moved = day + dt.timedelta(hours=self.rng.uniform(7, 23))
+        if moved > self.now - dt.timedelta(minutes=5):
+            moved -= dt.timedelta(days=1)
+        return moved
 
     def office(self, moment: dt.datetime) -> dt.datetime:
         """Departments act in office hours."""
@@ -1043,14 +1065,14 @@ class Orders:
         due = WorkOrder.objects.filter(pk=order.pk).values_list("due_at", flat=True).first()
         if due is None or due > self.now - dt.timedelta(hours=1):
             return order
-        if self.rng.random() > 0.6:
+        if self.rng.random() > 0.8:
             return order
         moment = due + dt.timedelta(hours=self.rng.uniform(1, 20))
         self.at(moment)
         services.supervise(actor=self.staff.supervisor, order=order, note=SUPERVISION)
         self.stats["supervisions"] += 1
-        if not self.escalated and moment < self.now - dt.timedelta(hours=24):
-            self.at(moment + dt.timedelta(hours=20))
+        if not self.escalated:
+            self.at(min(moment + dt.timedelta(hours=20), self.now - dt.timedelta(minutes=10)))
             services.supervise(
                 actor=self.staff.supervisor, order=order, note=ESCALATION, escalate=True
             )

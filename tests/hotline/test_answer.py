@@ -58,6 +58,12 @@ def _consultation(agent: Any, **overrides: Any) -> WorkOrder:
     return services.create_order(actor=agent, **fields)
 
 
+def _dispatched(agent: Any) -> WorkOrder:
+    """A phone consultation waits for the agent; this one the agent dispatches."""
+    order = _consultation(agent)
+    return services.dispatch(actor=agent, order=order, topic_code="0101")
+
+
 def _refused(code: ErrorCode | str, call: Any) -> DomainError:
     with pytest.raises(DomainError) as caught:
         call()
@@ -122,7 +128,7 @@ def test_only_consultations(agent: Any, article: Any) -> None:
 
 
 def test_not_once_dispatched(agent: Any, article: Any) -> None:
-    order = _consultation(agent, topic_code="0101")  # the catalogue dispatches it at once
+    order = _dispatched(agent)
     assert order.status == OrderStatus.DISPATCHED
 
     error = _refused(
@@ -257,7 +263,7 @@ def test_api_wrong_category_is_422(client: Any, agent: Any, article: Any) -> Non
 
 
 def test_api_dispatched_is_409(client: Any, agent: Any, article: Any) -> None:
-    order = _consultation(agent, topic_code="0101")
+    order = _dispatched(agent)
 
     response = _answer(client, agent, article.pk, order.pk)
 
@@ -301,7 +307,7 @@ def test_api_non_centre_staff_who_sees_the_order_gets_403(
 ) -> None:
     # The lead department held this consultation once (it can see it), but it is not the
     # centre: 403, and nothing changes.
-    order = _consultation(agent, topic_code="0101")
+    order = _dispatched(agent)
     services.send_back(actor=lead_clerk, order=order, reason_text="不属于本部门")
 
     response = _answer(client, lead_clerk, article.pk, order.pk)

@@ -265,6 +265,8 @@ def test_contact_is_masked_for_departments_unless_the_lead_needs_it(
 
 def test_callback_closes_the_order(setup: Any, agent: Any, lead_clerk: Any) -> None:
     order = _call(agent, category="consultation")
+    assert order.status == OrderStatus.RECEIVED  # the caller is on the line: the agent decides
+    order = services.dispatch(actor=agent, order=order, topic_code="0101")
     services.reply(actor=lead_clerk, order=order, content="物业费按合同收取。")
     order.refresh_from_db()
     assert order.status == OrderStatus.COMPLETED  # a consultation completes on the reply

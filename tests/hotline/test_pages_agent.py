@@ -451,7 +451,7 @@ def test_answer_refused_for_an_order_no_longer_at_the_centre(
     client: Any, setup: Any, agent: Any, editor: Any, lead_department: Any
 ) -> None:
     article = _article(editor, lead_department)
-    order = _consultation(agent, topic_code="0101")  # dispatched at once
+    order = services.dispatch(actor=agent, order=_consultation(agent), topic_code="0101")
     link = f"{reverse('hotline:knowledge-article', args=[article.pk])}?order={order.pk}"
 
     page = _text(_page(client, agent, link))
@@ -506,7 +506,8 @@ def test_answer_for_an_order_of_another_centre_or_a_department_is_404(
 ) -> None:
     article = _article(editor, lead_department)
     order = _consultation(agent)
-    held = _consultation(agent, topic_code="0101")  # the lead department sees this one
+    # the lead department sees this one
+    held = services.dispatch(actor=agent, order=_consultation(agent), topic_code="0101")
     for user, target in ((far_agent, order), (lead_clerk, order), (lead_clerk, held)):
         link = f"{reverse('hotline:knowledge-article', args=[article.pk])}?order={target.pk}"
         client.force_login(user)

@@ -247,9 +247,14 @@ def route(order: WorkOrder, *, actor: Any) -> None:
     """An order with a topic goes out by the catalogue when a rule maps it; without one, the
     classifier proposes a topic and department, kept on the order, and above the threshold
     (YIWANG_HOTLINE_AUTO_DISPATCH_CONFIDENCE) the order is dispatched on its own. Anything
-    else (no model trained yet, no rule) waits in the agents' "to confirm" queue."""
+    else (no model trained yet, no rule) waits in the agents' "to confirm" queue.
+
+    A consultation an agent takes on the phone is never dispatched here: the caller is on the
+    line, and the agent answers from the knowledge base (``services_answer.answer_from_article``) or
+    dispatches it from the order page."""
+    held = order.category == Category.CONSULTATION and order.channel == Channel.PHONE
     if order.topic is not None:
-        if rule_for(order.topic, order.region_id) is not None:
+        if not held and rule_for(order.topic, order.region_id) is not None:
             _dispatch(order, actor=actor, topic=order.topic)
         return
     try:
@@ -274,7 +279,7 @@ def route(order: WorkOrder, *, actor: Any) -> None:
             "updated_at",
         ]
     )
-    if topic is None or not proposal.is_confident():
+    if held or topic is None or not proposal.is_confident():
         return
     rule = rule_for(topic, order.region_id)
     lead = rule.lead if rule is not None else department

@@ -553,6 +553,21 @@ def test_dispatch_by_the_catalogue(client: Any, setup: Any, agent: Any) -> None:
     assert fresh.assignments.count() == 2
 
 
+def test_a_phone_consultation_waits_with_a_way_to_answer_it_from_the_knowledge_base(
+    client: Any, setup: Any, agent: Any
+) -> None:
+    order = call(agent, category="consultation", title="物业费标准")
+    assert order.status == OrderStatus.RECEIVED  # the topic has a rule, yet it waits
+    client.force_login(agent)
+    page = client.get(page_of(order)).content.decode()
+    assert f"/staff/hotline/knowledge/?order={order.pk}" in page
+    assert "dispatch-form" in page
+
+    complaint = call(agent)  # routed by the catalogue at once: no knowledge link
+    assert complaint.status == OrderStatus.DISPATCHED
+    assert "knowledge/?order=" not in client.get(page_of(complaint)).content.decode()
+
+
 def test_department_clerk_cannot_use_centre_actions(
     client: Any, setup: Any, agent: Any, lead_clerk: Any
 ) -> None:

@@ -201,6 +201,26 @@ def test_submit_a_complaint_with_a_photo(setup: Any, resident: Any) -> None:
     assert f'href="{MINE}{order.pk}/"' in received
 
 
+@pytest.mark.parametrize(
+    ("headers", "channel"),
+    [
+        (
+            {"HTTP_USER_AGENT": "Mozilla/5.0 (Linux; Android 14) Chrome/126 Mobile Safari/537"},
+            "mobile",
+        ),
+        ({"HTTP_SEC_CH_UA_MOBILE": "?1"}, "mobile"),
+        ({"HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64) Chrome/126 Safari/537"}, "web"),
+    ],
+)
+def test_a_request_from_a_phone_comes_through_the_mobile_channel(
+    setup: Any, resident: Any, headers: dict[str, str], channel: str
+) -> None:
+    response = signed_in(resident).post(NEW, request_data(), **headers)
+
+    assert response.status_code == 302
+    assert WorkOrder.objects.get().channel == channel
+
+
 def test_an_empty_request_is_refused_on_the_form(setup: Any, resident: Any) -> None:
     response = signed_in(resident).post(NEW, request_data(content="  ", category=""))
 

@@ -149,6 +149,15 @@ def _stored_photos(user: Any, photos: list[Any]) -> list[Any]:
     return stored
 
 
+def _channel(request: HttpRequest) -> str:
+    """The same pages serve the portal and phones: a request from a mobile browser (the
+    ``Sec-CH-UA-Mobile`` client hint, or "Mobi" in the user agent, as browsers mark it) is
+    filed through the mobile channel, anything else through the web."""
+    hint = request.headers.get("Sec-CH-UA-Mobile", "")
+    agent = request.headers.get("User-Agent", "")
+    return "mobile" if hint == "?1" or "Mobi" in agent else "web"
+
+
 @signed_in
 def citizen_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -161,7 +170,7 @@ def citizen_new(request: HttpRequest) -> HttpResponse:
             photos = _stored_photos(user, data["photos"])
             order = services.create_order(
                 actor=user,
-                channel="web",
+                channel=_channel(request),
                 category=data["category"],
                 title=data["title"],
                 content=data["content"],

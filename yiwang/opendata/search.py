@@ -441,12 +441,22 @@ def _by_facets(
         draft_ids = [
             d.pk for d in drafts if all(value in facet_values(d)[name] for name, value in filters)
         ]
+    entry_ids: list[int] | None = None
     if matched is None:
         visible = Q(state=DatasetState.ACTIVE)
         count = Dataset.objects.filter(state=DatasetState.ACTIVE).count()
     else:
         visible = Q(state=DatasetState.ACTIVE, pk__in=matched.values("dataset_id"))
-        count = matched.count()
+        if connection.in_atomic_block:
+            count = matched.count()
+        else:
+            # The filters' tokens in the full-text index give the matches' entries at once:
+            # their number, and the facets' matches below.
+            backend = _Postgres() if connection.vendor == "postgresql" else _Sqlite()
+            public = [kernel_search.filter_token("odstate", "active")]
+            tokens = [_token(name, value) for name, value in filters]
+            entry_ids = backend.entry_ids(backend.match(tokens, public, []))
+            count = len(entry_ids)
     if draft_ids:
         visible |= Q(pk__in=draft_ids)
         count += len(draft_ids)
@@ -481,12 +491,8 @@ def _by_facets(
         )
     counts: Counter[tuple[str, str]] = Counter()
     if wanted and count:
-        if matched is not None and not connection.in_atomic_block:
-            # The filters' tokens in the full-text index give the matches' entries at once.
-            backend = _Postgres() if connection.vendor == "postgresql" else _Sqlite()
-            public = [kernel_search.filter_token("odstate", "active")]
-            tokens = [_token(name, value) for name, value in filters]
-            counts = _FACETS.counts(backend.entry_ids(backend.match(tokens, public, [])), wanted)
+        if entry_ids is not None:
+            counts = _FACETS.counts(entry_ids, wanted)
         else:
             counts = _facet_counts(matched, wanted)
         if draft_ids:
@@ -776,7 +782,8 @@ class _FacetMap:
         counts: Counter[tuple[str, str]] = Counter()
         for name in wanted:
             by_entry = self.values[name]
-            found = Counter(chain.from_iterable(by_entry.get(i, ()) for i in entry_ids))
+            # all in C: look each entry up, drop the ones without values, count the values
+            found = Counter(chain.from_iterable(filter(None, map(by_entry.get, entry_ids))))
             counts.update({(name, value): n for value, n in found.items()})
         return counts
 

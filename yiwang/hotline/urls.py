@@ -7,6 +7,7 @@ from yiwang.hotline import (
     views_agent,
     views_centre,
     views_citizen,
+    views_grid,
     views_open311,
     views_orders,
 )
@@ -87,6 +88,7 @@ urlpatterns = [
     *views_orders.extra_urlpatterns,
     *views_centre.extra_urlpatterns,
     *views_citizen.extra_urlpatterns,
+    *views_grid.urlpatterns,
     *citizen,
     *open311,
 ]

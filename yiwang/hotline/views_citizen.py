@@ -15,7 +15,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse_lazy
@@ -24,10 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from yiwang.hotline import access, deadlines, knowledge, services
+from yiwang.hotline import access, deadlines, knowledge, services, uploads
 from yiwang.hotline.forms_citizen import (
     CATEGORY_HINTS,
-    PHOTO_TYPES,
     KnowledgeSearchForm,
     RateForm,
     ReopenForm,
@@ -43,7 +41,7 @@ from yiwang.hotline.models import (
     WorkOrder,
 )
 from yiwang.hotline.services_loop import reopen_days
-from yiwang.kernel import calendar, files
+from yiwang.kernel import calendar
 from yiwang.kernel import search as kernel_search
 from yiwang.kernel.errors import DomainError
 from yiwang.kernel.forms import SummaryForm
@@ -132,23 +130,6 @@ def _category_rows() -> list[dict[str, Any]]:
 # --- submitting a request -----------------------------------------------------------------------
 
 
-def _stored_photos(user: Any, photos: list[Any]) -> list[Any]:
-    """Keep each photo through the kernel's file store; a refused file is refused on the
-    photos field."""
-    stored = []
-    for photo in photos:
-        try:
-            stored.append(
-                files.store_file(
-                    photo, name=photo.name, actor=user, allowed_types=list(PHOTO_TYPES)
-                )
-            )
-        except DomainError as exc:
-            message = _("照片“%(name)s”：%(why)s") % {"name": photo.name, "why": exc.message}
-            raise DomainError(exc.code, message, status=422, errors={"photos": [message]}) from exc
-    return stored
-
-
 def _channel(request: HttpRequest) -> str:
     """The same pages serve the portal and phones: a request from a mobile browser (the
     ``Sec-CH-UA-Mobile`` client hint, or "Mobi" in the user agent, as browsers mark it) is
@@ -166,8 +147,7 @@ def citizen_new(request: HttpRequest) -> HttpResponse:
 
     def act(data: dict[str, Any]) -> HttpResponse:
         # The photos and the order stand or fall together.
-        with transaction.atomic():
-            photos = _stored_photos(user, data["photos"])
+        with uploads.photos_kept(user, data["photos"]) as photos:
             order = services.create_order(
                 actor=user,
                 channel=_channel(request),

@@ -352,3 +352,21 @@ def test_the_nav_link_is_the_centre_agents_only(
     queue = reverse("hotline:queue")
     assert REPORT in _text(_as(grid_worker).get(queue))
     assert REPORT not in _text(_as(lead_clerk).get(queue))
+
+
+def test_my_reports_are_paged(
+    setup: Any, grid_worker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from yiwang.hotline import views_grid
+
+    monkeypatch.setattr(views_grid, "PAGE_SIZE", 2)
+    client = _as(grid_worker)
+    for n in range(3):
+        client.post(REPORT, _event(content=f"第{n + 1}件：路灯不亮。", topic=""))
+    numbers = list(WorkOrder.objects.order_by("-pk").values_list("number", flat=True))
+
+    first = _text(client.get(MINE)).split("<tbody>", 1)[1]
+    last = _text(client.get(MINE, {"page": 2})).split("<tbody>", 1)[1]
+
+    assert numbers[0] in first and numbers[1] in first and numbers[2] not in first
+    assert numbers[2] in last and "第 2 页，共 2 页" in last

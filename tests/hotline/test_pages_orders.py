@@ -470,6 +470,26 @@ def test_reply_refuses_a_file_of_the_wrong_type(
     assert not Attachment.objects.exists()
 
 
+def test_a_refused_reply_leaves_no_file_behind(
+    client: Any, setup: Any, agent: Any, lead_clerk: Any, settings: Any, tmp_path: Any
+) -> None:
+    from yiwang.kernel.models import StoredFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    order = call(agent)
+    services.send_back(actor=lead_clerk, order=order, reason_text="不属于本部门职责")
+    client.force_login(lead_clerk)  # the department no longer holds it: the reply is refused
+
+    response = client.post(
+        action(order, "reply"),
+        {"reply-content": "已处理。", "reply-attachments": SimpleUploadedFile("a.png", PNG)},
+    )
+
+    assert response.status_code == 403
+    assert not StoredFile.objects.exists() and not Attachment.objects.exists()
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
 def test_supporting_department_replies_on_the_timeline(
     client: Any, setup: Any, agent: Any, support_clerk: Any
 ) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from yiwang.hotline import access, deadlines, pages, permissions, services
+from yiwang.hotline import access, deadlines, pages, permissions, services, uploads
 from yiwang.hotline.forms_orders import (
     ACTIONS,
     CallbackForm,
@@ -453,22 +454,32 @@ def attachment(request: HttpRequest, order_id: int, attachment_id: int) -> HttpR
 
 
 def _reply(user: Any, order: WorkOrder, data: dict[str, Any]) -> None:
-    """Keep the files, then reply with them. A blank reply stores nothing (the service
-    refuses it); a file the kernel refuses is shown on the attachments field."""
+    """Keep the files, then reply with them, in one transaction. A blank reply stores nothing
+    (the service refuses it); a file the kernel refuses is shown on the attachments field; a
+    refused reply leaves neither the files' records nor their bytes behind."""
     content = data.get("content") or ""
-    stored = []
-    if content.strip():
-        for upload in data.get("attachments") or []:
-            try:
-                stored.append(files.store_file(upload, name=upload.name or "file", actor=user))
-            except DomainError as exc:
-                raise DomainError(
-                    exc.code,
-                    exc.message,
-                    status=exc.status if exc.status == 413 else 422,
-                    errors={"attachments": [str(exc.message)]},
-                ) from exc
-    services.reply(actor=user, order=order, content=content, attachments=stored)
+    with transaction.atomic():
+        stored = []
+        try:
+            if content.strip():
+                for upload in data.get("attachments") or []:
+                    stored.append(_attachment(user, upload))
+            services.reply(actor=user, order=order, content=content, attachments=stored)
+        except BaseException:
+            uploads.discard(stored)
+            raise
+
+
+def _attachment(user: Any, upload: Any) -> Any:
+    try:
+        return files.store_file(upload, name=upload.name or "file", actor=user)
+    except DomainError as exc:
+        raise DomainError(
+            exc.code,
+            exc.message,
+            status=exc.status if exc.status == 413 else 422,
+            errors={"attachments": [str(exc.message)]},
+        ) from exc
 
 
 def _merge_targets(user: Any, ids: Sequence[str]) -> list[WorkOrder]:

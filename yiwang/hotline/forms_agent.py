@@ -8,24 +8,19 @@ services', and a refusal comes back onto the field it names."""
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yiwang.hotline.forms_common import Choices, offer_topics_and_regions, set_choices
 from yiwang.hotline.models import Category, Urgency
 from yiwang.kernel.forms import SummaryForm
-
-Choices = list[tuple[str, str]]
 
 #: The longest number typed into the caller look-up.
 CALLER_MAX = 20
 _CALLER = re.compile(r"^[0-9+\-]{3,20}$")
-
-
-def set_choices(field: forms.Field, choices: Choices) -> None:
-    cast(forms.ChoiceField, field).choices = choices
 
 
 # --- phone intake -------------------------------------------------------------------------------
@@ -112,8 +107,7 @@ class IntakeForm(SummaryForm):
 
     def __init__(self, *args: Any, topics: Choices, regions: Choices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        set_choices(self.fields["topic"], [("", _("不选，由系统建议")), *topics])
-        set_choices(self.fields["region"], [("", _("请选择")), *regions])
+        offer_topics_and_regions(self, topics, regions)
 
 
 class CallerForm(forms.Form):

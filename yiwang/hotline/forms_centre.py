@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yiwang.hotline import analytics
+from yiwang.hotline.forms_common import resolved_field
 from yiwang.hotline.models import Satisfaction
 from yiwang.kernel.forms import SummaryForm
 
@@ -100,15 +101,10 @@ class CallbackForm(SummaryForm):
             "invalid_choice": gettext_lazy("满意度应为 1 至 5 的整数。"),
         },
     )
-    resolved = forms.TypedChoiceField(
-        label=gettext_lazy("问题是否已解决"),
-        choices=[("yes", gettext_lazy("已解决")), ("no", gettext_lazy("未解决"))],
-        coerce=lambda value: value == "yes",
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": gettext_lazy("请选择问题是否已解决。"),
-            "invalid_choice": gettext_lazy("请选择问题是否已解决。"),
-        },
+    resolved = resolved_field(
+        gettext_lazy("问题是否已解决"),
+        required=gettext_lazy("请选择问题是否已解决。"),
+        invalid=gettext_lazy("请选择问题是否已解决。"),
     )
     comment = forms.CharField(
         label=gettext_lazy("回访记录"),

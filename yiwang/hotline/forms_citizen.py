@@ -6,26 +6,24 @@ that is not one); the service checks the rest and its refusal lands on the field
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any, ClassVar, cast
 
 from django import forms
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yiwang.hotline.forms_common import (
+    MAX_PHOTOS,
+    PhotosField,
+    coordinate_field,
+    resolved_field,
+)
 from yiwang.hotline.models import Category, Satisfaction
 from yiwang.hotline.services_intake import PHONE
 from yiwang.kernel.forms import SummaryForm
 from yiwang.kernel.models import Region
-
-#: Photos one request may carry (the API takes at most 20 file ids; a phone form keeps it
-#: smaller so an upload over a mobile network finishes).
-MAX_PHOTOS = 6
-#: Photo types: the kernel tells a file's type by its first bytes.
-PHOTO_TYPES = ("image/jpeg", "image/png")
 
 #: One line under each category, so a person picks the right one.
 CATEGORY_HINTS: dict[str, Any] = {
@@ -60,48 +58,10 @@ def region_choices() -> list[tuple[str, Any]]:
     return choices
 
 
-class PhotoInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class PhotosField(forms.FileField):
-    """Several photos from one file input (``multiple``)."""
-
-    widget = PhotoInput
-
-    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        files = [f for f in files if f]
-        if len(files) > MAX_PHOTOS:
-            raise forms.ValidationError(
-                _("最多上传 %(max)d 张照片，您选择了 %(n)d 张。")
-                % {"max": MAX_PHOTOS, "n": len(files)}
-            )
-        limit = settings.YIWANG_UPLOAD_MAX_BYTES
-        for photo in files:
-            if photo.size is not None and photo.size > limit:
-                raise forms.ValidationError(
-                    _("照片“%(name)s”超过 %(size)s。")
-                    % {"name": photo.name, "size": filesizeformat(limit)}
-                )
-        return files
-
-
 def _coordinate(low: int, high: int, label: Any) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label,
-        required=False,
-        min_value=Decimal(low),
-        max_value=Decimal(high),
-        max_digits=10,
-        decimal_places=6,
-        error_messages={
-            "invalid": _("请输入数字，例如 30.550000。"),
-            "min_value": _("应在 %(low)d 至 %(high)d 之间。") % {"low": low, "high": high},
-            "max_value": _("应在 %(low)d 至 %(high)d 之间。") % {"low": low, "high": high},
-            "max_decimal_places": _("最多保留 6 位小数。"),
-            "max_digits": _("数字过长。"),
-        },
+    between = _("应在 %(low)d 至 %(high)d 之间。") % {"low": low, "high": high}
+    return coordinate_field(
+        low, high, label, invalid=_("请输入数字，例如 30.550000。"), between=between
     )
 
 
@@ -229,15 +189,10 @@ class RateForm(SummaryForm):
             "invalid_choice": gettext_lazy("满意程度只能是列出的五个等级之一。"),
         },
     )
-    resolved = forms.TypedChoiceField(
-        label=gettext_lazy("您反映的问题解决了吗？"),
-        choices=[("yes", gettext_lazy("已解决")), ("no", gettext_lazy("未解决"))],
-        coerce=lambda value: value == "yes",
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": gettext_lazy("请选择问题是否已解决。"),
-            "invalid_choice": gettext_lazy("请选择“已解决”或“未解决”。"),
-        },
+    resolved = resolved_field(
+        gettext_lazy("您反映的问题解决了吗？"),
+        required=gettext_lazy("请选择问题是否已解决。"),
+        invalid=gettext_lazy("请选择“已解决”或“未解决”。"),
     )
     comment = forms.CharField(
         label=gettext_lazy("评价内容（选填）"),

@@ -8,7 +8,6 @@ the field it names. The photos' types are checked by their first bytes before an
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any, ClassVar
 
 from django import forms
@@ -18,8 +17,13 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yiwang.hotline.forms_agent import Choices, set_choices
-from yiwang.hotline.forms_citizen import MAX_PHOTOS, PhotosField
+from yiwang.hotline.forms_common import (
+    MAX_PHOTOS,
+    Choices,
+    PhotosField,
+    coordinate_field,
+    offer_topics_and_regions,
+)
 from yiwang.hotline.models import Category, Urgency
 from yiwang.kernel.forms import SummaryForm
 
@@ -33,21 +37,9 @@ GRID_CODE_MAX = 40
 def _coordinate(
     low: int, high: int, label: Any, *, hint: Any, required: Any, between: Any
 ) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label,
-        min_value=Decimal(low),
-        max_value=Decimal(high),
-        max_digits=10,
-        decimal_places=6,
-        help_text=hint,
-        error_messages={
-            "required": required,
-            "invalid": gettext_lazy("请输入数字，例如 30.543100。"),
-            "min_value": between,
-            "max_value": between,
-            "max_decimal_places": gettext_lazy("最多保留 6 位小数。"),
-            "max_digits": gettext_lazy("数字过长。"),
-        },
+    invalid = gettext_lazy("请输入数字，例如 30.543100。")
+    return coordinate_field(
+        low, high, label, invalid=invalid, between=between, required=required, hint=hint
     )
 
 
@@ -153,8 +145,7 @@ class GridReportForm(SummaryForm):
 
     def __init__(self, *args: Any, topics: Choices, regions: Choices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        set_choices(self.fields["topic"], [("", _("不选，由系统建议")), *topics])
-        set_choices(self.fields["region"], [("", _("请选择")), *regions])
+        offer_topics_and_regions(self, topics, regions)
         self.fields["photos"].help_text = _(
             "1 至 %(max)d 张，JPG 或 PNG 格式，每张不超过 %(size)s；"
             "手机上可直接拍照。页面出错需重填时，请重新选择照片。"

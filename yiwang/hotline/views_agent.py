@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import URLPattern
+from django.urls import URLPattern, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -26,6 +25,7 @@ from django.views.decorators.http import require_safe
 
 from yiwang.hotline import access, forms_agent, services
 from yiwang.hotline import knowledge as kb
+from yiwang.hotline.forms_common import Choices, in_regions, region_choices, topic_choices
 from yiwang.hotline.models import (
     ArticleStatus,
     AssignmentRole,
@@ -35,7 +35,6 @@ from yiwang.hotline.models import (
     OrderStatus,
     RequestStatus,
     SendBack,
-    Topic,
     WorkOrder,
 )
 from yiwang.hotline.pages import Reach, nav, reach, require_staff, staff_only
@@ -45,7 +44,7 @@ from yiwang.kernel.errors import DomainError
 from yiwang.kernel.fields import lookup
 from yiwang.kernel.forms import SummaryForm
 from yiwang.kernel.formviews import done, form_page, object_or_404, submit, summary_of
-from yiwang.kernel.models import Department, Region, RegionLevel
+from yiwang.kernel.models import Department
 
 #: Rows of each list on the desk.
 DESK_ROWS = 10
@@ -54,13 +53,6 @@ CALLER_ROWS = 20
 #: Knowledge results per page; search_articles returns at most 50 (five pages).
 KNOWLEDGE_PAGE = 10
 KNOWLEDGE_MAX = 50
-#: Regions offered on the intake form: down to townships (villages would make the list long).
-INTAKE_LEVELS = (
-    RegionLevel.PROVINCE,
-    RegionLevel.CITY,
-    RegionLevel.COUNTY,
-    RegionLevel.TOWNSHIP,
-)
 
 
 def _agent(request: HttpRequest) -> tuple[Any, Reach]:
@@ -70,26 +62,6 @@ def _agent(request: HttpRequest) -> tuple[Any, Reach]:
     if not found.intake:
         raise PermissionDenied
     return user, found
-
-
-def _in_regions(regions: Iterable[str], field: str = "region__code") -> Q:
-    condition = Q(pk__in=[])
-    for code in regions:
-        condition |= Q(**{f"{field}__startswith": code})
-    return condition
-
-
-def _topic_choices() -> forms_agent.Choices:
-    rows = Topic.objects.filter(is_active=True).select_related("parent").order_by("code")
-    return [
-        (t.code, f"{t.code} {t.parent.name} › {t.name}" if t.parent else f"{t.code} {t.name}")
-        for t in rows
-    ]
-
-
-def _region_choices(regions: Iterable[str]) -> forms_agent.Choices:
-    rows = Region.objects.filter(_in_regions(regions, "code"), level__in=INTAKE_LEVELS)
-    return [(r.code, f"{r.name}（{r.code}）") for r in rows.order_by("code")]
 
 
 def _get_summary(form: Any) -> list[dict[str, str]]:
@@ -105,7 +77,7 @@ def _get_summary(form: Any) -> list[dict[str, str]]:
 
 
 def _centre_orders(user: Any, found: Reach) -> QuerySet[WorkOrder]:
-    return access.orders_for(user).filter(_in_regions(found.intake))
+    return access.orders_for(user).filter(in_regions(found.intake))
 
 
 # --- the desk -----------------------------------------------------------------------------------
@@ -125,9 +97,9 @@ def desk(request: HttpRequest) -> HttpResponse:
     orders = _centre_orders(user, found)
     received = orders.filter(status=OrderStatus.RECEIVED, lead_department__isnull=True)
     replied = orders.filter(status=OrderStatus.REPLIED)
-    in_regions = _in_regions(found.intake, "assignment__order__region__code")
-    send_backs = SendBack.objects.filter(in_regions, status=RequestStatus.PENDING)
-    extensions = Extension.objects.filter(in_regions, status=RequestStatus.PENDING)
+    here = in_regions(found.intake, "assignment__order__region__code")
+    send_backs = SendBack.objects.filter(here, status=RequestStatus.PENDING)
+    extensions = Extension.objects.filter(here, status=RequestStatus.PENDING)
     related = ("assignment__order", "assignment__department")
     context = {
         **nav(user, "desk", found),
@@ -191,12 +163,12 @@ def intake(request: HttpRequest) -> HttpResponse:
         number = caller_form.cleaned_data["caller"]
         earlier = _earlier_orders(user, found, number)
         initial["caller_number"] = number
-    regions = _region_choices(found.intake)
+    regions = region_choices(found.intake)
     if len(found.intake) == 1:
         initial["region"] = next(iter(found.intake))
     form = forms_agent.IntakeForm(
         request.POST if request.method == "POST" else None,
-        topics=_topic_choices(),
+        topics=topic_choices(),
         regions=regions,
         initial=initial,
     )
@@ -322,7 +294,7 @@ def knowledge(request: HttpRequest) -> HttpResponse:
     data = request.GET.copy()
     if order is not None and "q" not in data:
         data["q"] = order.title
-    form = forms_agent.KnowledgeSearchForm(data, topics=_topic_choices())
+    form = forms_agent.KnowledgeSearchForm(data, topics=topic_choices())
     hits: list[dict[str, Any]] = []
     page: KnowledgePage | None = None
     q = ""
@@ -436,14 +408,49 @@ def _request_for(user: Any, model: Any, pk: int) -> Any:
     return row
 
 
-def _departments(found: Reach, exclude: int) -> forms_agent.Choices:
+def _departments(found: Reach, exclude: int) -> Choices:
     rows = (
-        Department.objects.filter(_in_regions(found.intake, "region__code"), is_active=True)
+        Department.objects.filter(in_regions(found.intake, "region__code"), is_active=True)
         .exclude(pk=exclude)
         .exclude(code__endswith=CENTRE_SUFFIX)
         .order_by("region_id", "code")
     )
     return [(d.code, d.name) for d in rows]
+
+
+def _posted_action(request: HttpRequest) -> tuple[QueryDict | None, str]:
+    """The posted data (None on a GET) and which of a review's two forms was sent."""
+    posted = request.POST if request.method == "POST" else None
+    return posted, posted.get("action", "") if posted is not None else ""
+
+
+def _review_page(
+    request: HttpRequest,
+    agent: tuple[Any, Reach],
+    template: str,
+    row: SendBack | Extension,
+    route: str,
+    forms: tuple[SummaryForm, SummaryForm],
+    status: int,
+    **extra: Any,
+) -> HttpResponse:
+    """A send-back's or extension's review page (``hotline/agent/_review.html``): the request,
+    and while it is pending its approve and reject forms, posted to ``route``."""
+    approve_form, reject_form = forms
+    bound = {k: f for k, f in (("a", approve_form), ("r", reject_form)) if f.is_bound}
+    user, found = agent
+    context = {
+        **nav(user, "desk", found),
+        "assignment": row.assignment,
+        "order": row.assignment.order,
+        "pending": row.status == RequestStatus.PENDING,
+        "decide_url": reverse(route, args=[row.pk]),
+        "approve_form": approve_form,
+        "reject_form": reject_form,
+        "summary": summary_of(bound),
+        **extra,
+    }
+    return render(request, template, context, status=status)
 
 
 @staff_only
@@ -456,8 +463,7 @@ def send_back_review(request: HttpRequest, send_back_id: int) -> HttpResponse:
     lead = assignment.role == AssignmentRole.LEAD
     departments = _departments(found, assignment.department_id)
     suggested = row.suggested_department.code if row.suggested_department else ""
-    posted = request.POST if request.method == "POST" else None
-    action = posted.get("action", "") if posted is not None else ""
+    posted, action = _posted_action(request)
     approve_form = forms_agent.ReviewApproveForm(
         posted if action == "approve" else None,
         prefix="approve",
@@ -469,19 +475,17 @@ def send_back_review(request: HttpRequest, send_back_id: int) -> HttpResponse:
     )
 
     def show(status: int = 200) -> HttpResponse:
-        bound = {k: f for k, f in (("a", approve_form), ("r", reject_form)) if f.is_bound}
-        context = {
-            **nav(user, "desk", found),
-            "send_back": row,
-            "assignment": assignment,
-            "order": assignment.order,
-            "lead": lead,
-            "pending": row.status == RequestStatus.PENDING,
-            "approve_form": approve_form,
-            "reject_form": reject_form,
-            "summary": summary_of(bound),
-        }
-        return render(request, "hotline/agent/send_back.html", context, status=status)
+        return _review_page(
+            request,
+            (user, found),
+            "hotline/agent/send_back.html",
+            row,
+            "hotline:send-back-review",
+            (approve_form, reject_form),
+            status,
+            send_back=row,
+            lead=lead,
+        )
 
     if posted is None:
         return show()
@@ -516,26 +520,23 @@ def extension_decide(request: HttpRequest, extension_id: int) -> HttpResponse:
     """延期审核: approved, the department's due date moves by the amount asked."""
     user, found = _agent(request)
     row: Extension = _request_for(user, Extension, extension_id)
-    posted = request.POST if request.method == "POST" else None
-    action = posted.get("action", "") if posted is not None else ""
+    posted, action = _posted_action(request)
     approve_form = forms_agent.NoteForm(posted if action == "approve" else None, prefix="approve")
     reject_form = forms_agent.NoteRequiredForm(
         posted if action == "reject" else None, prefix="reject"
     )
 
     def show(status: int = 200) -> HttpResponse:
-        bound = {k: f for k, f in (("a", approve_form), ("r", reject_form)) if f.is_bound}
-        context = {
-            **nav(user, "desk", found),
-            "extension": row,
-            "assignment": row.assignment,
-            "order": row.assignment.order,
-            "pending": row.status == RequestStatus.PENDING,
-            "approve_form": approve_form,
-            "reject_form": reject_form,
-            "summary": summary_of(bound),
-        }
-        return render(request, "hotline/agent/extension.html", context, status=status)
+        return _review_page(
+            request,
+            (user, found),
+            "hotline/agent/extension.html",
+            row,
+            "hotline:extension-decide",
+            (approve_form, reject_form),
+            status,
+            extension=row,
+        )
 
     if posted is None:
         return show()

@@ -20,7 +20,8 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from yiwang.hotline import access, services, uploads, views_agent
+from yiwang.hotline import access, services, uploads
+from yiwang.hotline.forms_common import region_choices, topic_choices
 from yiwang.hotline.forms_grid import GridReportForm
 from yiwang.hotline.models import Channel, WorkOrder
 from yiwang.hotline.pages import Reach, nav, require_staff, staff_only
@@ -77,11 +78,11 @@ def routing_message(order: WorkOrder) -> str:
 def grid_report(request: HttpRequest) -> HttpResponse:
     """上报网格事件."""
     user, found = _worker(request)
-    regions = views_agent._region_choices(found.intake)
+    regions = region_choices(found.intake)
     bound = (request.POST, request.FILES) if request.method == "POST" else ()
     form = GridReportForm(
         *bound,
-        topics=views_agent._topic_choices(),
+        topics=topic_choices(),
         regions=regions,
         initial=_initial(user, found, regions),
     )

@@ -11,10 +11,10 @@ dispatch rules of its own regions."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from yiwang.hotline import access, permissions
@@ -61,6 +61,25 @@ def _department(code: str, field: str) -> Department:
     return found
 
 
+_Row = TypeVar("_Row", bound=models.Model)
+
+
+def _create_or_update(
+    row: _Row | None, create: Callable[[], _Row], wanted: dict[str, Any]
+) -> tuple[_Row, str]:
+    """``row`` (locked by the caller) set to ``wanted``, or created when there is none: the
+    row and "created", "updated" (only the fields that differed are saved) or "kept"."""
+    if row is None:
+        return create(), "created"
+    changed = [f for f, value in wanted.items() if getattr(row, f) != value]
+    if not changed:
+        return row, "kept"
+    for field in changed:
+        setattr(row, field, wanted[field])
+    row.save(update_fields=changed)
+    return row, "updated"
+
+
 @audit.refusals_recorded("hotline.topic_save")
 @transaction.atomic
 def save_topic(
@@ -89,18 +108,13 @@ def save_topic(
             )
     words = list(dict.fromkeys(w.strip() for w in keywords if w.strip()))
     wanted = {"name": name, "parent": parent, "keywords": words, "is_active": is_active}
-    topic = Topic.objects.select_for_update().filter(code=code).first()
-    if topic is None:
-        topic = Topic.objects.create(code=code, **wanted)
-        outcome = "created"
-    else:
-        changed = [f for f, value in wanted.items() if getattr(topic, f) != value]
-        if not changed:
-            return topic, "kept"
-        for field in changed:
-            setattr(topic, field, wanted[field])
-        topic.save(update_fields=changed)
-        outcome = "updated"
+    topic, outcome = _create_or_update(
+        Topic.objects.select_for_update().filter(code=code).first(),
+        lambda: Topic.objects.create(code=code, **wanted),
+        wanted,
+    )
+    if outcome == "kept":
+        return topic, outcome
     audit.record(
         f"hotline.topic_{outcome}",
         actor=actor,
@@ -191,20 +205,13 @@ def save_deadline_rule(
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
             raise invalid(field, _("时限应为 1 至 1000 的整数。"))
     wanted = {"amount": amount, "unit": unit, "sign_hours": sign_hours}
-    rule = (
-        DeadlineRule.objects.select_for_update().filter(category=category, urgency=urgency).first()
+    rule, outcome = _create_or_update(
+        DeadlineRule.objects.select_for_update().filter(category=category, urgency=urgency).first(),
+        lambda: DeadlineRule.objects.create(category=category, urgency=urgency, **wanted),
+        wanted,
     )
-    if rule is None:
-        rule = DeadlineRule.objects.create(category=category, urgency=urgency, **wanted)
-        outcome = "created"
-    else:
-        changed = [f for f, value in wanted.items() if getattr(rule, f) != value]
-        if not changed:
-            return rule, "kept"
-        for field in changed:
-            setattr(rule, field, wanted[field])
-        rule.save(update_fields=changed)
-        outcome = "updated"
+    if outcome == "kept":
+        return rule, outcome
     audit.record(
         f"hotline.deadline_rule_{outcome}",
         actor=actor,

@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse_lazy
 
 from yiwang.hotline import access, permissions
+from yiwang.hotline.knowledge import KNOWLEDGE
+from yiwang.kernel.permissions import can
 
 #: Staff pages: sent to the staff sign-in otherwise.
 staff_only = login_required(login_url=reverse_lazy("identity:staff-login"))
@@ -52,6 +54,10 @@ def require_staff(user: Any, *, centre: bool = False) -> Reach:
 
 def nav(user: Any, current: str, found: Reach | None = None) -> dict[str, Any]:
     """Context for ``hotline/_nav.html``: ``current`` is one of desk, intake, knowledge,
-    queue, supervision, callbacks, analytics."""
+    queue, supervision, callbacks, analytics, knowledge-manage."""
     found = found or reach(user)
-    return {"nav_current": current, "hotline_reach": found}
+    return {
+        "nav_current": current,
+        "hotline_reach": found,
+        "may_edit_knowledge": can(user, KNOWLEDGE),
+    }

@@ -8,6 +8,7 @@ from yiwang.hotline import (
     views_centre,
     views_citizen,
     views_grid,
+    views_knowledge,
     views_open311,
     views_orders,
 )
@@ -83,6 +84,7 @@ open311 = [
 ]
 
 urlpatterns = [
+    *views_knowledge.urlpatterns,
     *staff,
     *views_agent.extra_urlpatterns,
     *views_orders.extra_urlpatterns,

@@ -112,6 +112,8 @@ def test_edit_makes_a_new_version_and_the_history_shows_both(
 ) -> None:
     article = draft(editor, lead_department, topic_code="0101")
     client = signed_in(editor)
+    shown = client.get(edit_url(article)).content.decode()
+    assert f'value="{article.review_due_on.isoformat()}"' in shown  # as typed, in any language
 
     response = client.post(
         edit_url(article),
@@ -396,3 +398,21 @@ def test_a_department_admin_may_not_set_synonyms(editor: Any) -> None:
     assert client.post(SYNONYMS, {"term": "物业", "synonyms": "物管"}).status_code == 403
     assert not Synonym.objects.exists()
     assert "同义词" not in client.get(MANAGE).content.decode()
+
+
+def test_a_past_review_date_may_be_kept_but_not_newly_set(
+    editor: Any, lead_department: Any
+) -> None:
+    article = knowledge.publish_article(actor=editor, article=draft(editor, lead_department))
+    past = timezone.localdate() - timedelta(days=3)
+    KnowledgeArticle.objects.filter(pk=article.pk).update(review_due_on=past)
+    client = signed_in(editor)
+    fields = {"action": "update", "update-title": "物业费怎么收", "update-body": FEE_BODY + "。"}
+
+    refused = client.post(edit_url(article), {**fields, "update-review_due_on": "2000-01-01"})
+    kept = client.post(edit_url(article), {**fields, "update-review_due_on": past.isoformat()})
+
+    assert refused.status_code == 422 and "复核日期不能早于今天。" in refused.content.decode()
+    assert kept.status_code == 302
+    article.refresh_from_db()
+    assert (article.version, article.review_due_on) == (2, past)

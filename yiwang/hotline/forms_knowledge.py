@@ -57,12 +57,13 @@ def review_date_field(help_text: Any) -> forms.DateField:
 
 
 class _ReviewDate(SummaryForm):
-    """A review date that, when given or changed, is not already past."""
+    """A review date that, when given or changed, is not already past. The initial date is
+    given as ``YYYY-MM-DD`` (as typed, whatever the language's date format)."""
 
     def clean_review_due_on(self) -> date | None:
         value: date | None = self.cleaned_data.get("review_due_on")
-        changed = "review_due_on" in self.changed_data
-        if value is not None and changed and value < timezone.localdate():
+        kept = str(self.initial.get("review_due_on") or "")
+        if value is not None and value.isoformat() != kept and value < timezone.localdate():
             raise forms.ValidationError(_("复核日期不能早于今天。"))
         return value
 

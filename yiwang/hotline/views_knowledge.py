@@ -204,13 +204,13 @@ def edit(request: HttpRequest, article_id: int) -> HttpResponse:
             "title": article.title,
             "body": article.body,
             "topic": article.topic.code if article.topic else "",
-            "review_due_on": article.review_due_on,
+            "review_due_on": article.review_due_on.isoformat(),
         },
     )
     publish_form = forms.PublishForm(
         posted if action == "publish" else None,
         prefix="publish",
-        initial={"review_due_on": article.review_due_on},
+        initial={"review_due_on": article.review_due_on.isoformat()},
     )
     archive_form = forms.ArchiveForm(posted if action == "archive" else None, prefix="archive")
     bound = {"update": update_form, "publish": publish_form, "archive": archive_form}

@@ -83,7 +83,8 @@ def test_the_agent_merges_a_duplicate_and_its_citizen_reads_the_answer(
     expect(desk.get_by_role("heading", level=1)).to_have_text("楼道垃圾无人清理")
     merge = desk.locator("#merge-form")
     suggestion = merge.get_by_label(re.compile(re.escape(duplicate.number)))
-    expect(merge).to_contain_text(f"{duplicate.number} 3栋楼道很脏没人管（相距 {round(metres)} 米）")
+    offered = f"{duplicate.number} 3栋楼道很脏没人管（相距 {round(metres)} 米）"
+    expect(merge).to_contain_text(offered)
     check_narrow(desk, "hotline-merge-suggested")
 
     # and merges it

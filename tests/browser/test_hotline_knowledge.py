@@ -106,3 +106,28 @@ def test_an_editor_writes_and_publishes_and_the_public_finds_it(
     expect(visitor.get_by_role("main")).to_contain_text("维修费用从物业费中列支")
     assert_fits(visitor, 320)
     assert_page_ok(visitor)
+
+
+def test_a_platform_admin_sets_synonyms(open_page: Any, live_server: Any, admin: Any) -> None:
+    page = signed_in_page(open_page, live_server, admin)
+    page.goto("/staff/hotline/knowledge/manage/")
+    page.get_by_role("link", name="同义词").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("同义词")
+    expect(page.get_by_text("还没有同义词。")).to_be_visible()
+
+    # A term without synonyms is refused on the field
+    page.get_by_role("textbox", name="词语").fill("物业")
+    page.get_by_role("button", name="保存同义词").click()
+    expect(page.get_by_role("alert")).to_contain_text("请填写同义词")
+    expect(page.get_by_role("textbox", name="同义词")).to_have_attribute("aria-invalid", "true")
+    check_narrow(page, "hotline-knowledge-synonyms-refused")
+
+    page.get_by_role("textbox", name="同义词").fill("物业公司、物管")
+    page.get_by_role("button", name="保存同义词").click()
+    expect(page.get_by_role("status")).to_contain_text("已保存：物业 = 物业公司、物管。")
+    row = page.get_by_role("row").filter(has_text="物业公司、物管")
+    expect(row).to_have_count(1)
+    check_narrow(page, "hotline-knowledge-synonyms")
+    row.get_by_role("link", name=re.compile("^修改")).click()
+    expect(page.get_by_role("heading", name="修改“物业”的同义词")).to_be_visible()
+    expect(page.get_by_role("textbox", name="同义词")).to_have_value("物业公司、物管")

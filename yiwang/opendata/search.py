@@ -721,18 +721,19 @@ class _Postgres:
     def page_and_entries(
         self, match: str, order: list[str], ranked: bool, rows: int, start: int
     ) -> tuple[int, list[str], list[int]]:
-        """The page and every match's entry id from one scan of the GIN index."""
-        score = "ts_rank(e.title_tsv, r) + 0.001" if ranked else ""
-        clauses = [o or f"{score} DESC" for o in order if o or score] + ["e.id"]
-        join = "JOIN opendata_dataset d ON d.id = e.key::uuid " if any(order) else ""
+        """The page and every match's entry id from one scan of the GIN index: the matches
+        are ranked as they are read (only their ids, keys and scores are kept)."""
+        score = "ts_rank(e.title_tsv, r) + 0.001" if ranked else "0.0"
+        clauses = [o or "m.score DESC" for o in order] + ["m.id"]
+        join = "JOIN opendata_dataset d ON d.id = m.key::uuid " if any(order) else ""
         sql = (
-            "WITH m AS MATERIALIZED (SELECT id, key, title_tsv FROM kernel_searchentry "  # noqa: S608
-            "WHERE tsv @@ CAST(%s AS tsquery)) "
-            "SELECT ARRAY(SELECT id FROM m), ARRAY(SELECT e.key FROM m e "
-            f"{join}, CAST(%s AS tsquery) r ORDER BY {', '.join(clauses)} LIMIT %s OFFSET %s)"
+            f"WITH m AS MATERIALIZED (SELECT e.id, e.key, {score} AS score "  # noqa: S608
+            "FROM kernel_searchentry e, CAST(%s AS tsquery) r WHERE e.tsv @@ CAST(%s AS tsquery)) "
+            "SELECT ARRAY(SELECT id FROM m), ARRAY(SELECT m.key FROM m "
+            f"{join}ORDER BY {', '.join(clauses)} LIMIT %s OFFSET %s)"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [match, self.ranking, max(rows, 1), start])
+            cursor.execute(sql, [self.ranking, match, max(rows, 1), start])
             entry_ids, keys = cursor.fetchone()
         return len(entry_ids), list(keys)[:rows], list(entry_ids)
 

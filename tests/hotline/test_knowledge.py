@@ -231,3 +231,14 @@ def test_api_refusals(client: Any, editor: Any, outsider: Any, lead_department: 
     assert "标题" in empty.json()["details"]["errors"]["title"][0]
     assert forbidden.status_code == 403
     assert not KnowledgeArticle.objects.exists()
+
+
+def test_only_a_knowledge_editor_sets_synonyms(lead_clerk: Any) -> None:
+    from yiwang.hotline.models import Synonym
+
+    with pytest.raises(DomainError) as caught:
+        knowledge.set_synonyms(actor=lead_clerk, term="物业", synonyms=["物管"])
+
+    assert caught.value.status == 403
+    assert not Synonym.objects.exists()
+    assert AuditEntry.objects.filter(action="hotline.synonyms_set_refused").exists()

@@ -314,9 +314,13 @@ def use_article(*, actor: Any, article: KnowledgeArticle) -> None:
     audit.record("hotline.article_used", actor=actor, target=article)
 
 
+@audit.refusals_recorded("hotline.synonyms_set")
 @transaction.atomic
 def set_synonyms(*, actor: Any, term: str, synonyms: list[str]) -> Synonym:
-    """Declare that ``synonyms`` mean the same as ``term`` (replaces the term's group)."""
+    """Declare that ``synonyms`` mean the same as ``term`` (replaces the term's group). The
+    groups serve every department's search, so any knowledge editor may set them."""
+    if not can(actor, KNOWLEDGE):
+        raise DomainError(KernelCode.PERMISSION_DENIED, _("您无权维护同义词。"), status=403)
     term = term.strip()
     cleaned = [s.strip() for s in synonyms if s.strip() and s.strip() != term]
     if not term or len(term) > 50 or not cleaned or any(len(s) > 50 for s in cleaned):

@@ -9,6 +9,7 @@ violation or a request to any host other than the live server fails the test.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,30 @@ INSTALL_HINT = "install Debian's chromium (apt-get install chromium) to run brow
 LOCAL_HOSTS = {"127.0.0.1"}
 #: Set to a directory to keep a screenshot of each page the tests take one of.
 SCREENSHOT_DIR = os.environ.get("YIWANG_SCREENSHOTS", "")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_request_at_a_time_on_a_shared_sqlite_connection() -> Iterator[None]:
+    """With the in-memory SQLite test database, the live server's threads all use the test's
+    one connection: two requests at once (a double click on a submit button) would interleave
+    their transactions on it, which no deployment does (each thread has its own connection,
+    and SQLite's IMMEDIATE transactions take turns). On that database the live server serves
+    one request at a time; on PostgreSQL it stays concurrent."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.db import connection
+
+    lock = threading.Lock()
+    original = StaticFilesHandler.__call__
+
+    def serve(self: Any, environ: Any, start_response: Any) -> Any:
+        if connection.vendor == "sqlite" and connection.is_in_memory_db():  # type: ignore[attr-defined]
+            with lock:
+                return original(self, environ, start_response)
+        return original(self, environ, start_response)
+
+    StaticFilesHandler.__call__ = serve  # type: ignore[method-assign]
+    yield
+    StaticFilesHandler.__call__ = original  # type: ignore[method-assign]
 
 
 def _unavailable(reason: str) -> None:

@@ -122,8 +122,11 @@ class Node:
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> Any:
         request = urllib.request.Request(self.url + path, headers=headers or {})  # noqa: S310
-        with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310
-            return json.loads(answer.read())
+        try:
+            with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310
+                return json.loads(answer.read())
+        except urllib.error.HTTPError as error:  # the refusal's body says why
+            raise AssertionError(f"GET {path}: {error.code} {error.read()[:500]!r}") from error
 
 
 def peer_up(a: Node, b: Node, *, b_is_parent: bool) -> None:

@@ -88,10 +88,9 @@ def test_catalogue_cascades_to_the_city(nodes: tuple[Node, Node]) -> None:
     assert copy == ["42", "42-GA", ["household_region", "id_number", "name"]]
 
 
-def test_city_request_is_decided_at_the_province_and_the_grant_shows_at_the_city(
-    nodes: tuple[Node, Node],
-) -> None:
-    province, city = nodes
+def _request_and_approve(province: Node, city: Node) -> tuple[str, list[object]]:
+    """The city's social-security bureau asks for the province's population resource and the
+    province approves it: (the request's status at the city, what the province recorded)."""
     province.yiwang("exchange", "cascade-catalog", "--peer", "4201")
     status = city.shell(
         "import json; from yiwang.kernel.models import Department; "
@@ -100,7 +99,6 @@ def test_city_request_is_decided_at_the_province_and_the_grant_shows_at_the_city
         "resource_code='RK-001', fields=['id_number','name','household_region'], "
         "purpose='社保待遇核验', legal_basis='社会保险法'); print(json.dumps(q.status))"
     )
-    assert status == "pending"
     at_province = province.shell(
         "import json; from yiwang.exchange import services; "
         "from yiwang.exchange.models import ShareRequest as S; "
@@ -108,7 +106,26 @@ def test_city_request_is_decided_at_the_province_and_the_grant_shows_at_the_city
         "services.approve(actor='test', request=q, personal_unmasked=True); "
         "print(json.dumps([q.consumer.code, q.consumer.region_id, q.remote_ref, q.pk]))"
     )
-    # approve() sent share.decision to the city after commit (outbox event).
+    return status, at_province
+
+
+def _granted(province: Node, city: Node) -> None:
+    """The grant the earlier test made, made here when this test runs on nodes of its own
+    (pytest-xdist may start another pair of nodes for some of this module's tests)."""
+    held = city.shell(
+        "import json; from yiwang.exchange.models import ShareGrant as G; "
+        "print(json.dumps(G.objects.filter(resource__code='RK-001').exists()))"
+    )
+    if not held:
+        _request_and_approve(province, city)
+
+
+def test_city_request_is_decided_at_the_province_and_the_grant_shows_at_the_city(
+    nodes: tuple[Node, Node],
+) -> None:
+    province, city = nodes
+    status, at_province = _request_and_approve(province, city)
+    assert status == "pending"
     assert at_province[:2] == ["4201-RS", "4201"]
     grant = city.shell(
         "import json; from yiwang.exchange.models import ShareGrant as G; "
@@ -150,6 +167,7 @@ def test_publish_and_withdraw_cascade_by_themselves(nodes: tuple[Node, Node]) ->
 
 def test_city_app_gets_province_data_through_its_node(nodes: tuple[Node, Node]) -> None:
     province, city = nodes
+    _granted(province, city)
     # The ordinary data URL: the city's gateway forwards a province resource's call.
     query = urllib.parse.urlencode({"key": IDS["a"], "fields": "name", "purpose": "核验"})
     answer = city.get(f"/api/v1/exchange/data/RK-001?{query}", {"X-Api-Key": "ywk_app1_s3cret"})
@@ -163,6 +181,7 @@ def test_city_app_gets_province_data_through_its_node(nodes: tuple[Node, Node]) 
 
 def test_backflow_delivers_the_city_rows(nodes: tuple[Node, Node]) -> None:
     province, city = nodes
+    _granted(province, city)
     # The city's own register already holds one of them: backflow never overwrites it.
     city.shell(
         "import json; from yiwang.kernel.models import BasePerson as P; "
